@@ -1,0 +1,63 @@
+/**
+ * Every diagnostic code stepfleet can report. Codes are stable: tools and tests match on them,
+ * so a code is never renamed, only added.
+ */
+export const DIAGNOSTIC_CODES = [
+  // reading the file
+  'FILE_NOT_FOUND',
+  'FILE_TOO_LARGE',
+  'BINARY_FILE',
+  'EMPTY_FILE',
+  'YAML_SYNTAX',
+  'DUPLICATE_KEY',
+  'ALIAS_LIMIT',
+  'NOT_A_MAPPING',
+  // shape
+  'UNKNOWN_KEY',
+  'MISSING_FIELD',
+  'INVALID_TYPE',
+  'INVALID_VALUE',
+  'INVALID_NAME',
+  'INVALID_TASK_NAME',
+  'INVALID_ENV_NAME',
+  'INVALID_DURATION',
+  'INVALID_COUNT_OR_PERCENT',
+  'INVALID_SCHEDULE',
+  'INVALID_SELECTOR',
+  'INVALID_TASK_TYPE',
+  // semantics of a TaskGroup
+  'DUPLICATE_TASK_NAME',
+  'DUPLICATE_EXPORT',
+  'DUPLICATE_IMPORT',
+  'DUPLICATE_INPUT_VALUE',
+  'UNKNOWN_DEPENDENCY',
+  'TASK_CYCLE',
+  'UNKNOWN_IMPORT_SOURCE',
+  'IMPORT_NOT_UPSTREAM',
+  'UNKNOWN_EXPORT',
+  'UNKNOWN_INPUT',
+  'UNKNOWN_TASK_REFERENCE',
+  'REFERENCE_NOT_UPSTREAM',
+  'UNKNOWN_OUTPUT',
+  'BAD_EXPRESSION',
+  'TARGETS_REQUIRED',
+  'TARGETS_NOT_ALLOWED',
+  'STRATEGY_NOT_ALLOWED',
+  'DEFAULT_NOT_ALLOWED',
+  'EXPORT_NOT_PRODUCED',
+  'SCRIPT_NOT_FOUND',
+  // inventory and targets
+  'DUPLICATE_HOST',
+  'MISSING_ADDRESS',
+  'MISSING_INSTANCE_ID',
+  'INVALID_HOST_KEY',
+  'SELECTOR_NO_MATCH',
+  'EC2_SELECTOR_NEEDS_SSM',
+  'NO_INVENTORY',
+  'AMBIGUOUS_IMPORT',
+  'AMBIGUOUS_GLOBAL_EXPORT',
+  'LOCAL_MIXED_WITH_HOSTS',
+] as const;
+
+/** A stable identifier of one kind of problem. */
+export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];
