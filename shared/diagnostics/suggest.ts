@@ -14,7 +14,8 @@ export function suggest(word: string, candidates: Iterable<string>): string | un
       bestDistance = d;
     }
   }
-  const allowed = Math.max(1, Math.floor(word.length / 3));
+  // Two edits cover a swapped pair of letters ("biuld"); very short words allow only one.
+  const allowed = word.length <= 3 ? 1 : Math.max(2, Math.floor(word.length / 3));
   return bestDistance <= allowed ? best : undefined;
 }
 

@@ -1,8 +1,8 @@
 import { readFile, stat } from 'node:fs/promises';
 import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import type { DiagnosticCode } from '../diagnostics/codes.js';
 import type { Diagnostic, DocPath } from '../diagnostics/Diagnostic.js';
 import { formatPath } from '../diagnostics/Diagnostic.js';
-import type { DiagnosticCode } from '../diagnostics/codes.js';
 
 /** Files larger than this are refused before they are read: a TaskGroup is a few KiB. */
 export const MAX_DOCUMENT_BYTES = 1024 * 1024;
@@ -60,7 +60,10 @@ export function parseSource(file: string, bytes: Uint8Array): ReadResult {
     diagnostics: [{ code, severity: 'error', file, path: '', message }],
   });
   if (bytes.byteLength > MAX_DOCUMENT_BYTES) {
-    return fail('FILE_TOO_LARGE', `file is ${bytes.byteLength} bytes; the limit is ${MAX_DOCUMENT_BYTES} bytes (1 MiB)`);
+    return fail(
+      'FILE_TOO_LARGE',
+      `file is ${bytes.byteLength} bytes; the limit is ${MAX_DOCUMENT_BYTES} bytes (1 MiB)`,
+    );
   }
   let text: string;
   try {
@@ -68,9 +71,14 @@ export function parseSource(file: string, bytes: Uint8Array): ReadResult {
   } catch {
     return fail('BINARY_FILE', 'file is not UTF-8 text');
   }
-  if (text.includes('\u0000')) return fail('BINARY_FILE', 'file contains NUL bytes: it is binary, not YAML or JSON');
+  if (text.includes('\u0000'))
+    return fail('BINARY_FILE', 'file contains NUL bytes: it is binary, not YAML or JSON');
   if (text.trim() === '') return fail('EMPTY_FILE', 'file is empty');
 
+  if (file.toLowerCase().endsWith('.json')) {
+    const problem = jsonSyntaxProblem(file, text);
+    if (problem) return { ok: false, diagnostics: [problem] };
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, version: '1.2' });
   const position = (offset: number) => {
@@ -80,7 +88,12 @@ export function parseSource(file: string, bytes: Uint8Array): ReadResult {
   const problems: Diagnostic[] = [];
   for (const error of doc.errors) {
     const code: DiagnosticCode = error.code === 'DUPLICATE_KEY' ? 'DUPLICATE_KEY' : 'YAML_SYNTAX';
-    const message = error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? 'invalid YAML';
+    const firstLine =
+      error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? 'invalid YAML';
+    const message =
+      code === 'DUPLICATE_KEY'
+        ? `duplicate key ${JSON.stringify(keyAt(text, error.pos[0]))}: keys of a mapping must be unique`
+        : firstLine;
     problems.push({ code, severity: 'error', file, path: '', ...position(error.pos[0]), message });
   }
   if (problems.length > 0) return { ok: false, diagnostics: problems };
@@ -91,7 +104,10 @@ export function parseSource(file: string, bytes: Uint8Array): ReadResult {
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (/alias/i.test(message)) {
-      return fail('ALIAS_LIMIT', `too many alias expansions (limit ${MAX_ALIAS_COUNT}): the file looks like an alias bomb`);
+      return fail(
+        'ALIAS_LIMIT',
+        `too many alias expansions (limit ${MAX_ALIAS_COUNT}): the file looks like an alias bomb`,
+      );
     }
     return fail('YAML_SYNTAX', message);
   }
@@ -99,7 +115,17 @@ export function parseSource(file: string, bytes: Uint8Array): ReadResult {
     const found = value === null ? 'nothing' : Array.isArray(value) ? 'a list' : `a ${typeof value}`;
     return {
       ok: false,
-      diagnostics: [{ code: 'NOT_A_MAPPING', severity: 'error', file, path: '', line: 1, column: 1, message: `the top level must be a mapping of keys, found ${found}` }],
+      diagnostics: [
+        {
+          code: 'NOT_A_MAPPING',
+          severity: 'error',
+          file,
+          path: '',
+          line: 1,
+          column: 1,
+          message: `the top level must be a mapping of keys, found ${found}`,
+        },
+      ],
     };
   }
 
@@ -125,7 +151,9 @@ function locate(root: Node | null | undefined, path: DocPath, atKey: boolean): n
   for (const [i, segment] of path.entries()) {
     const last = i === path.length - 1;
     if (isMap(node)) {
-      const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment));
+      const pair = node.items.find(
+        (item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment),
+      );
       if (!pair) return offset;
       const key = pair.key as Node;
       if (last && atKey) return key.range?.[0] ?? offset;
@@ -141,4 +169,41 @@ function locate(root: Node | null | undefined, path: DocPath, atKey: boolean): n
     }
   }
   return offset;
+}
+
+/** The key text starting at `offset`, for messages about it. */
+function keyAt(text: string, offset: number): string {
+  const rest = text.slice(offset, offset + 200);
+  const quoted = /^(["'])(.*?)\1/.exec(rest);
+  return quoted ? (quoted[2] ?? '') : (/^[^:\s,}\]]+/.exec(rest)?.[0] ?? '');
+}
+
+/**
+ * JSON files get JSON's own syntax errors: YAML's wording ("flow sequence in block collection")
+ * would puzzle someone who wrote JSON. Positions come from the parser's message.
+ */
+function jsonSyntaxProblem(file: string, text: string): Diagnostic | undefined {
+  try {
+    JSON.parse(text);
+    return undefined;
+  } catch (error) {
+    const raw = error instanceof Error ? error.message : String(error);
+    const offset = Number(/position (\d+)/.exec(raw)?.[1] ?? Number.NaN);
+    const message = raw.replace(/ in JSON at position \d+.*$/s, '').replace(/^JSON\.parse: /, '');
+    const where = Number.isNaN(offset) ? {} : lineAndColumn(text, offset);
+    return {
+      code: 'JSON_SYNTAX',
+      severity: 'error',
+      file,
+      path: '',
+      ...where,
+      message: `invalid JSON: ${message}`,
+    };
+  }
+}
+
+function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return { line, column: offset - before.lastIndexOf('\n') };
 }

@@ -18,7 +18,11 @@ export function validateShape<T extends z.ZodType>(
   return { ok: false, diagnostics };
 }
 
-function issueToDiagnostics(document: SourceDocument, root: z.ZodType, issue: z.core.$ZodIssue): Diagnostic[] {
+function issueToDiagnostics(
+  document: SourceDocument,
+  root: z.ZodType,
+  issue: z.core.$ZodIssue,
+): Diagnostic[] {
   const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
   const { code, message } = splitCodedMessage(issue.message);
   const found = valueAt(document.value, path);
@@ -29,7 +33,9 @@ function issueToDiagnostics(document: SourceDocument, root: z.ZodType, issue: z.
       return issue.keys.map((key) =>
         document.at([...path, key], 'UNKNOWN_KEY', `unknown key "${key}"`, {
           atKey: true,
-          hint: didYouMean(key, known) ?? (known.length > 0 ? `Known keys here: ${known.join(', ')}.` : undefined),
+          hint:
+            didYouMean(key, known) ??
+            (known.length > 0 ? `Known keys here: ${known.join(', ')}.` : undefined),
         }),
       );
     }
@@ -38,12 +44,14 @@ function issueToDiagnostics(document: SourceDocument, root: z.ZodType, issue: z.
         const field = path[path.length - 1];
         return [document.at(path, 'MISSING_FIELD', `missing required field "${String(field)}"`)];
       }
-      return [document.at(path, code ?? 'INVALID_TYPE', code ? message : `must be ${article(issue.expected)}, found ${describe(found)}`)];
+      const text = code || !message.startsWith('Invalid') ? message : `must be ${article(issue.expected)}`;
+      return [document.at(path, code ?? 'INVALID_TYPE', `${text}, found ${describe(found)}`)];
     }
     case 'invalid_union': {
       if (issue.discriminator !== undefined && issue.errors.length === 0) {
         const field = issue.discriminator;
-        if (found === undefined) return [document.at(path, 'MISSING_FIELD', `missing required field "${field}"; ${message}`)];
+        if (found === undefined)
+          return [document.at(path, 'MISSING_FIELD', `missing required field "${field}"; ${message}`)];
         const options = (('options' in issue ? issue.options : undefined) ?? []).map(String);
         return [
           document.at(path, code ?? 'INVALID_VALUE', `${message}, found ${describe(found)}`, {
@@ -72,8 +80,14 @@ function issueToDiagnostics(document: SourceDocument, root: z.ZodType, issue: z.
     case 'invalid_key': {
       const key = path[path.length - 1];
       const inner = issue.issues[0];
-      const text = inner ? splitCodedMessage(inner.message) : { code: undefined, message: 'is not a valid key' };
-      return [document.at(path, text.code ?? 'INVALID_VALUE', `key "${String(key)}" ${text.message}`, { atKey: true })];
+      const text = inner
+        ? splitCodedMessage(inner.message)
+        : { code: undefined, message: 'is not a valid key' };
+      return [
+        document.at(path, text.code ?? 'INVALID_VALUE', `key "${String(key)}" ${text.message}`, {
+          atKey: true,
+        }),
+      ];
     }
     default:
       return [document.at(path, code ?? 'INVALID_VALUE', message)];
@@ -84,7 +98,8 @@ function sizeMessage(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig): 
   const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
   const word = issue.code === 'too_small' ? 'at least' : 'at most';
   if (issue.origin === 'array') return `must have ${word} ${bound} item${Number(bound) === 1 ? '' : 's'}`;
-  if (issue.origin === 'string') return `must be ${word} ${bound} character${Number(bound) === 1 ? '' : 's'} long`;
+  if (issue.origin === 'string')
+    return `must be ${word} ${bound} character${Number(bound) === 1 ? '' : 's'} long`;
   return `must be ${word} ${bound}`;
 }
 
@@ -107,7 +122,8 @@ export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
   return `${typeof value} ${String(value)}`;
 }
 
@@ -142,7 +158,11 @@ function schemaAt(root: AnySchema, path: DocPath, data: unknown): AnySchema | un
 function unwrap(schema: AnySchema, value: unknown): AnySchema | undefined {
   let current: AnySchema = schema;
   for (;;) {
-    if (current instanceof z.ZodOptional || current instanceof z.ZodNullable || current instanceof z.ZodDefault) {
+    if (
+      current instanceof z.ZodOptional ||
+      current instanceof z.ZodNullable ||
+      current instanceof z.ZodDefault
+    ) {
       current = current.unwrap() as AnySchema;
     } else if (current instanceof z.ZodDiscriminatedUnion) {
       const discriminator = current.def.discriminator;
@@ -166,4 +186,3 @@ function knownKeys(root: AnySchema, path: DocPath, data: unknown): string[] {
   const schema = schemaAt(root, path, data);
   return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
 }
-

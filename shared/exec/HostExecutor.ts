@@ -1,4 +1,4 @@
-import type { Host } from '../inventory/schema.js';
+import type { Host } from '../inventory/Host.js';
 
 /** Statuses an executor can give one host execution (DESIGN §5 minus the run-level ones). */
 export type ExecutionStatus = 'success' | 'failed' | 'timed_out' | 'unreachable' | 'cancelled';

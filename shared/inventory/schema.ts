@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { codedMessage } from '../taskgroup/codedMessage.js';
+import { durationField } from '../taskgroup/fields.js';
 
 const hostNameField = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, {
   error: codedMessage('INVALID_NAME', 'host names use letters, digits, ., - and _ (no glob characters)'),
@@ -14,22 +15,38 @@ const connectionFields = {
   port: z.int().min(1).max(65535).optional(),
   transport: z.enum(['ssh', 'ssm']).optional(),
   identity_file: z.string().min(1).optional().meta({ description: 'Private key file (local runs).' }),
-  identity_secret: z.string().min(1).optional().meta({ description: 'Secrets Manager secret holding the private key (cloud runs).' }),
-  known_hosts: z.string().min(1).optional().meta({ description: 'known_hosts file, relative to the inventory file.' }),
+  identity_secret: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: 'Secrets Manager secret holding the private key (cloud runs).' }),
+  known_hosts: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: 'known_hosts file, relative to the inventory file.' }),
   host_key_policy: z.enum(['strict', 'accept-new']).optional(),
-  connect_timeout: z.string().regex(/^(?:\d{1,7}(?:ms|s|m|h))+$/, {
-    error: codedMessage('INVALID_DURATION', 'must be a duration like 5s'),
-  }).optional(),
+  connect_timeout: durationField.optional(),
 };
 
 export const InventoryHostSchema = z.strictObject({
   name: hostNameField,
   address: z.string().min(1).optional(),
-  instance_id: z.string().regex(/^(?:i|mi)-[0-9a-f]{8,17}$/, {
-    error: codedMessage('INVALID_VALUE', 'must be an EC2 instance id like i-0123456789abcdef0 or a managed instance id mi-…'),
-  }).optional(),
+  instance_id: z
+    .string()
+    .regex(/^(?:i|mi)-[0-9a-f]{8,17}$/, {
+      error: codedMessage(
+        'INVALID_VALUE',
+        'must be an EC2 instance id like i-0123456789abcdef0 or a managed instance id mi-…',
+      ),
+    })
+    .optional(),
   tags: z.array(tagField).optional(),
-  host_key: z.string().min(1).optional().meta({ description: 'Pinned public host key: "ssh-ed25519 AAAA…".' }),
+  host_key: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: 'Pinned public host key: "ssh-ed25519 AAAA…".' }),
   ...connectionFields,
 });
 
@@ -43,26 +60,3 @@ export const InventorySchema = z
 
 export type InventoryFile = z.infer<typeof InventorySchema>;
 export type InventoryHostEntry = z.infer<typeof InventoryHostSchema>;
-
-/** A host with its defaults applied: what executors receive. */
-export interface Host {
-  name: string;
-  transport: 'ssh' | 'ssm' | 'local';
-  tags: string[];
-  /** ssh */
-  address?: string;
-  port?: number;
-  user?: string;
-  identityFile?: string;
-  identitySecret?: string;
-  /** Absolute path of the known_hosts file to verify against. */
-  knownHosts?: string;
-  hostKey?: string;
-  hostKeyPolicy?: 'strict' | 'accept-new';
-  connectTimeoutMs?: number;
-  /** ssm */
-  instanceId?: string;
-}
-
-/** The runner itself: the target of `local`. */
-export const LOCAL_HOST: Host = Object.freeze({ name: 'local', transport: 'local', tags: [] }) as Host;

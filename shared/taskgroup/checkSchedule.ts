@@ -20,7 +20,8 @@ function checkRate(body: string): string | undefined {
   const value = Number(m[1]);
   const unit = m[2] ?? '';
   if (value < 1) return 'rate(...) value must be at least 1';
-  if (value === 1 && unit.endsWith('s')) return `rate(1 ${unit}) must use the singular unit "${unit.slice(0, -1)}"`;
+  if (value === 1 && unit.endsWith('s'))
+    return `rate(1 ${unit}) must use the singular unit "${unit.slice(0, -1)}"`;
   if (value > 1 && !unit.endsWith('s')) return `rate(${value} ${unit}) must use the plural unit "${unit}s"`;
   return undefined;
 }
@@ -52,7 +53,13 @@ const FIELDS: CronField[] = [
   { name: 'hours', min: 0, max: 23 },
   { name: 'day-of-month', min: 1, max: 31, special: /^(?:\?|L|LW|\d{1,2}W)$/ },
   { name: 'month', min: 1, max: 12, names: MONTHS },
-  { name: 'day-of-week', min: 1, max: 7, names: DAYS, special: /^(?:\?|L|[1-7]L|[A-Z]{3}L|[1-7]#[1-5]|[A-Z]{3}#[1-5])$/ },
+  {
+    name: 'day-of-week',
+    min: 1,
+    max: 7,
+    names: DAYS,
+    special: /^(?:\?|L|[1-7]L|[A-Z]{3}L|[1-7]#[1-5]|[A-Z]{3}#[1-5])$/,
+  },
   { name: 'year', min: 1970, max: 2199 },
 ];
 
@@ -78,7 +85,8 @@ function checkCronField(text: string, field: CronField): string | undefined {
     if (field.special?.test(item.toUpperCase())) {
       if (item.includes('#') || item.endsWith('L')) {
         const day = item.replace(/[#L].*$/, '');
-        if (day !== '' && parseValue(day, field) === undefined) return `"${day}" is not a valid ${field.name}`;
+        if (day !== '' && parseValue(day, field) === undefined)
+          return `"${day}" is not a valid ${field.name}`;
       }
       continue;
     }

@@ -5,12 +5,17 @@
 export type DependencyGraph = ReadonlyMap<string, readonly string[]>;
 
 /** Builds the graph of a TaskGroup's tasks, ignoring dependencies on unknown tasks. */
-export function dependencyGraph(tasks: readonly { name: string; depends_on?: readonly string[] | undefined }[]): DependencyGraph {
+export function dependencyGraph(
+  tasks: readonly { name: string; depends_on?: readonly string[] | undefined }[],
+): DependencyGraph {
   const names = new Set(tasks.map((t) => t.name));
   const graph = new Map<string, string[]>();
   for (const task of tasks) {
     if (graph.has(task.name)) continue;
-    graph.set(task.name, [...new Set(task.depends_on ?? [])].filter((d) => names.has(d)));
+    graph.set(
+      task.name,
+      [...new Set(task.depends_on ?? [])].filter((d) => names.has(d)),
+    );
   }
   return graph;
 }
@@ -34,7 +39,10 @@ export function findCycles(graph: DependencyGraph): string[][] {
       const nextState = state.get(next);
       if (nextState === 'open') {
         const cycle = stack.slice(stack.indexOf(next));
-        const start = cycle.reduce((best, n, i) => ((order.get(n) ?? 0) < (order.get(cycle[best] ?? '') ?? 0) ? i : best), 0);
+        const start = cycle.reduce(
+          (best, n, i) => ((order.get(n) ?? 0) < (order.get(cycle[best] ?? '') ?? 0) ? i : best),
+          0,
+        );
         const rotated = [...cycle.slice(start), ...cycle.slice(0, start)];
         const key = rotated.join('\u0000');
         if (!seen.has(key)) {
@@ -61,7 +69,8 @@ export function topologicalOrder(graph: DependencyGraph): string[] {
   const order: string[] = [];
   while (remaining.size > 0) {
     const ready = [...remaining].filter(([, deps]) => deps.size === 0).map(([name]) => name);
-    if (ready.length === 0) throw new Error(`dependency graph has a cycle among: ${[...remaining.keys()].join(', ')}`);
+    if (ready.length === 0)
+      throw new Error(`dependency graph has a cycle among: ${[...remaining.keys()].join(', ')}`);
     for (const name of ready) {
       remaining.delete(name);
       order.push(name);

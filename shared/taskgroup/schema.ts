@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { codedMessage } from './codedMessage.js';
-import { countOrPercentField, durationField, envNameField, taskNameField } from './fields.js';
+import {
+  batchField,
+  countOrPercentField,
+  durationField,
+  envNameField,
+  scheduleField,
+  selectorField,
+  taskNameField,
+} from './fields.js';
 import { PATTERNS } from './patterns.js';
 import { ExecSpecSchema } from './specs/execSpec.js';
 import { HttpSpecSchema } from './specs/httpSpec.js';
@@ -20,7 +28,12 @@ export const InputSchema = z.strictObject({
 export const RetriesSchema = z.strictObject({
   attempts: z.int().min(0).max(10).meta({ description: 'Extra attempts after a failed host execution.' }),
   interval: durationField.optional(),
-  backoff: z.number().min(1).max(10).optional().meta({ description: 'Multiplier applied to interval after each attempt.' }),
+  backoff: z
+    .number()
+    .min(1)
+    .max(10)
+    .optional()
+    .meta({ description: 'Multiplier applied to interval after each attempt.' }),
 });
 
 export const OnFailureSchema = z.enum(['stop', 'continue'], {
@@ -28,15 +41,23 @@ export const OnFailureSchema = z.enum(['stop', 'continue'], {
 });
 
 export const StrategySchema = z.strictObject({
-  max_concurrency: z.int().min(1).optional().meta({ description: 'Hosts at once within the task; 1 = sequential.' }),
-  batch: countOrPercentField.optional().meta({ description: 'Rolling waves: each wave finishes before the next.' }),
-  tolerated_failures: countOrPercentField.optional().meta({ description: 'Failed hosts allowed before the task fails.' }),
+  max_concurrency: z
+    .int()
+    .min(1)
+    .optional()
+    .meta({ description: 'Hosts at once within the task; 1 = sequential.' }),
+  batch: batchField.optional().meta({ description: 'Rolling waves: each wave finishes before the next.' }),
+  tolerated_failures: countOrPercentField
+    .optional()
+    .meta({ description: 'Failed hosts allowed before the task fails.' }),
 });
 
 export const ImportSchema = z.strictObject({
   from: z.string().meta({ description: 'The task that exports the variable.' }),
   variable: z.string(),
-  as: envNameField.optional().meta({ description: 'Environment variable name (default: variable upper-cased).' }),
+  as: envNameField
+    .optional()
+    .meta({ description: 'Environment variable name (default: variable upper-cased).' }),
 });
 
 export const ExportSchema = z.strictObject({
@@ -46,10 +67,6 @@ export const ExportSchema = z.strictObject({
     description: 'global also publishes the value as a run output; the task must run on one target.',
   }),
   description: z.string().optional(),
-});
-
-const selectorField = z.string().min(1).meta({
-  description: 'Host name, glob (web-*), tag:NAME, all, local, or ec2:KEY=VALUE (SSM only).',
 });
 
 /** Fields every task type shares; `targets` and `strategy` only make sense for host tasks. */
@@ -67,18 +84,38 @@ const commonTaskFields = {
   exports: z.array(ExportSchema).optional(),
 };
 
-export const ExecTaskSchema = z.strictObject({ ...commonTaskFields, type: z.literal('exec'), spec: ExecSpecSchema });
-export const ScriptTaskSchema = z.strictObject({ ...commonTaskFields, type: z.literal('script'), spec: ScriptSpecSchema });
-export const SecretTaskSchema = z.strictObject({ ...commonTaskFields, type: z.literal('secret'), spec: SecretSpecSchema });
-export const HttpTaskSchema = z.strictObject({ ...commonTaskFields, type: z.literal('http'), spec: HttpSpecSchema });
+export const ExecTaskSchema = z.strictObject({
+  ...commonTaskFields,
+  type: z.literal('exec'),
+  spec: ExecSpecSchema,
+});
+export const ScriptTaskSchema = z.strictObject({
+  ...commonTaskFields,
+  type: z.literal('script'),
+  spec: ScriptSpecSchema,
+});
+export const SecretTaskSchema = z.strictObject({
+  ...commonTaskFields,
+  type: z.literal('secret'),
+  spec: SecretSpecSchema,
+});
+export const HttpTaskSchema = z.strictObject({
+  ...commonTaskFields,
+  type: z.literal('http'),
+  spec: HttpSpecSchema,
+});
 
 /** The task types stepfleet knows; each has one spec schema. */
 export const TASK_TYPES = ['exec', 'script', 'secret', 'http'] as const;
 export type TaskType = (typeof TASK_TYPES)[number];
 
-export const TaskSchema = z.discriminatedUnion('type', [ExecTaskSchema, ScriptTaskSchema, SecretTaskSchema, HttpTaskSchema], {
-  error: codedMessage('INVALID_TASK_TYPE', `type must be one of ${TASK_TYPES.join(', ')}`),
-});
+export const TaskSchema = z.discriminatedUnion(
+  'type',
+  [ExecTaskSchema, ScriptTaskSchema, SecretTaskSchema, HttpTaskSchema],
+  {
+    error: codedMessage('INVALID_TASK_TYPE', `type must be one of ${TASK_TYPES.join(', ')}`),
+  },
+);
 
 export const DefaultsSchema = z.strictObject({
   timeout: durationField.optional(),
@@ -91,19 +128,21 @@ export const TaskGroupSchema = z
   .strictObject({
     $schema: z.string().optional().meta({ description: 'Editor hint; ignored by stepfleet.' }),
     name: z.string().regex(PATTERNS.groupName, {
-      error: codedMessage('INVALID_NAME', 'must be lower-case letters, digits and -, starting with a letter, at most 63 characters'),
+      error: codedMessage(
+        'INVALID_NAME',
+        'must be lower-case letters, digits and -, starting with a letter, at most 63 characters',
+      ),
     }),
     description: z.string().optional(),
-    schedule: z
-      .string()
-      .regex(PATTERNS.schedule, { error: codedMessage('INVALID_SCHEDULE', 'must be cron(...), rate(...) or at(...)') })
-      .optional()
-      .meta({ description: 'EventBridge Scheduler expression: cron(0 3 * * ? *), rate(1 hour), at(2027-01-01T00:00:00).' }),
+    schedule: scheduleField.optional(),
     inputs: z.record(envNameField, InputSchema).optional(),
     defaults: DefaultsSchema.optional(),
     tasks: z.array(TaskSchema).min(1, { error: 'a TaskGroup needs at least one task' }),
   })
-  .meta({ title: 'stepfleet TaskGroup', description: 'A DAG of tasks that stepfleet compiles to a Step Functions state machine.' });
+  .meta({
+    title: 'stepfleet TaskGroup',
+    description: 'A DAG of tasks that stepfleet compiles to a Step Functions state machine.',
+  });
 
 export type TaskGroup = z.infer<typeof TaskGroupSchema>;
 export type Task = z.infer<typeof TaskSchema>;

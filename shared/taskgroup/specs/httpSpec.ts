@@ -7,7 +7,9 @@ import { envNameField } from '../fields.js';
  */
 export const HttpSpecSchema = z
   .strictObject({
-    url: z.string().regex(/^https?:\/\/\S+$/, { error: 'must be an http:// or https:// URL' }),
+    url: z.string().regex(/^(?:https?:\/\/\S+|\$\{\{.+)$/, {
+      error: 'must be an http:// or https:// URL (or a ${{ }} reference to one)',
+    }),
     method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']).optional(),
     headers: z.record(z.string(), z.string()).optional(),
     body: z.string().optional(),
@@ -16,7 +18,10 @@ export const HttpSpecSchema = z
       .optional()
       .meta({ description: 'Status code(s) that count as success (default: any 2xx).' }),
     extract: z
-      .record(envNameField, z.string().regex(/^(?:\/(?:[^~/]|~[01])*)*$/, { error: 'must be a JSON pointer like /data/version' }))
+      .record(
+        envNameField,
+        z.string().regex(/^(?:\/(?:[^~/]|~[01])*)*$/, { error: 'must be a JSON pointer like /data/version' }),
+      )
       .optional()
       .meta({ description: 'Export name -> JSON pointer into the response body.' }),
   })

@@ -8,8 +8,16 @@ import { envMapField } from '../fields.js';
 export const ScriptSpecSchema = z
   .strictObject({
     inline: z.string().min(1).optional().meta({ description: 'The script text.' }),
-    file: z.string().min(1).optional().meta({ description: 'Path of the script, relative to the TaskGroup file.' }),
-    interpreter: z.string().min(1).optional().meta({ description: 'Program that runs the script (default /bin/sh).' }),
+    file: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: 'Path of the script, relative to the TaskGroup file.' }),
+    interpreter: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: 'Program that runs the script (default /bin/sh).' }),
     args: z.array(z.string()).optional().meta({ description: 'Arguments passed to the script.' }),
     env: envMapField.optional(),
     workdir: z.string().min(1).optional(),

@@ -1,0 +1,46 @@
+import { Command, CommanderError } from 'commander';
+import { registerGraph } from './commands/graph.js';
+import { registerValidate } from './commands/validate.js';
+import { EXIT } from './exitCodes.js';
+
+/** Builds the `stepfleet` command tree; each subcommand lives in `cli/commands/`. */
+export function buildProgram(): Command {
+  const program = new Command('stepfleet')
+    .description('Run TaskGroups across fleets: locally, or compiled to AWS Step Functions')
+    .version('0.1.0')
+    .option('--debug', 'print stack traces of internal errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  registerValidate(program);
+  registerGraph(program);
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+/**
+ * Runs the CLI. Usage errors exit 2; an unexpected internal error prints one line (the stack only
+ * with --debug) and exits 70, so a bug never looks like a user's mistake or a failed run.
+ */
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      const helpShown =
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help';
+      process.exitCode = helpShown ? EXIT.ok : EXIT.invalidInput;
+      return;
+    }
+    const debug = argv.includes('--debug');
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(
+      `stepfleet: internal error: ${message}${debug ? '' : ' (run with --debug for details)'}\n`,
+    );
+    if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    process.exitCode = EXIT.internalError;
+  }
+}
