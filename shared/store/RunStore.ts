@@ -145,6 +145,7 @@ export class RunStore {
     for (const task of input.tasks) checkName('task', task, TASK_NAME);
     const now = input.now ?? this.#clock();
     let runId = input.runId;
+    let conflict = false;
     if (input.idempotencyKey !== undefined) {
       if (input.idempotencyKey.length === 0 || input.idempotencyKey.length > 256) {
         throw new RunStoreError('INVALID_ARGUMENT', 'idempotencyKey must be 1 to 256 characters long.');
@@ -154,11 +155,15 @@ export class RunStore {
         ...key,
         type: 'idempotency',
         runId,
+        fingerprint: input.requestFingerprint ?? null,
         [TTL_ATTRIBUTE]: this.#expiresAt(now),
       });
       if (!put) {
-        const existing = await this.#db.get<{ runId: string }>(key);
-        if (existing) runId = existing.runId;
+        const existing = await this.#db.get<{ runId: string; fingerprint?: string | null }>(key);
+        if (existing) {
+          runId = existing.runId;
+          conflict = (existing.fingerprint ?? null) !== (input.requestFingerprint ?? null);
+        }
       }
     }
 
@@ -180,6 +185,7 @@ export class RunStore {
       tasks: [...input.tasks],
       inputs,
       secretInputs,
+      targets: [...(input.targets ?? [])],
       startedAt,
       cancelRequested: false,
       [RUN_STORE_SCHEMA.byTaskGroupIndex.partitionKey]: `TG#${input.taskGroup}`,
@@ -188,7 +194,8 @@ export class RunStore {
       [RUN_STORE_SCHEMA.recentIndex.sortKey]: listingKey,
       [TTL_ATTRIBUTE]: this.#expiresAt(now),
     };
-    return { runId, created: await this.#db.putIfAbsent(item) };
+    if (conflict) return { runId, created: false, conflict };
+    return { runId, created: await this.#db.putIfAbsent(item), conflict };
   }
 
   /** The run's record (confidential inputs `***`), or null. */
@@ -623,6 +630,14 @@ export class RunStore {
     return this.#markHosts(input, 'cancelled');
   }
 
+  /**
+   * As {@link RunStore.markSkipped}, for hosts a wave should have run but no runner reached (an
+   * invocation that crashed or timed out): hosts with no record end `failed`, with the reason.
+   */
+  markNotRun(input: MarkInput): Promise<MarkSummary> {
+    return this.#markHosts(input, 'failed');
+  }
+
   /** One host's stored record (confidential outputs `***`), or null before its first claim. */
   async getHostRecord(ref: { runId: string; task: string; host: string }): Promise<HostRecord | null> {
     const item = await this.#db.get<HostItem>(keys.host(ref.runId, ref.task, ref.host));
@@ -708,7 +723,7 @@ export class RunStore {
     return { kind: 'lease-expired', record: toHostRecord(expired) };
   }
 
-  async #markHosts(input: MarkInput, status: 'skipped' | 'cancelled'): Promise<MarkSummary> {
+  async #markHosts(input: MarkInput, status: 'skipped' | 'cancelled' | 'failed'): Promise<MarkSummary> {
     checkName('task', input.task, TASK_NAME);
     const now = input.now ?? this.#clock();
     const names =
@@ -724,7 +739,7 @@ export class RunStore {
 
   async #markHost(
     ref: MarkInput & { host: string },
-    status: 'skipped' | 'cancelled',
+    status: 'skipped' | 'cancelled' | 'failed',
     now: Date,
   ): Promise<keyof MarkSummary> {
     const key = keys.host(ref.runId, ref.task, ref.host);
@@ -758,12 +773,14 @@ export class RunStore {
         return 'untouched';
       }
       if (item.status === 'running') {
-        if ((item.leaseUntil ?? 0) > now.getTime()) return 'untouched';
+        if (!ref.force && (item.leaseUntil ?? 0) > now.getTime()) return 'untouched';
         // A holder that vanished: no re-run now that the hosts are being closed, so `unknown`.
+        // Forced (finalization): no holder can report any more, so its lease counts as over.
+        const asOf = ref.force ? new Date(Math.max(now.getTime(), (item.leaseUntil ?? 0) + 1)) : now;
         const outcome = await this.#resolveClaim(
           item,
           { ...ref, attempt: item.attempt, leaseMs: 1, idempotent: false },
-          now,
+          asOf,
         );
         if (outcome) return 'finalized';
         continue;

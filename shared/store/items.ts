@@ -58,6 +58,7 @@ export interface RunItem extends Key {
   tasks: string[];
   inputs: Record<string, string>;
   secretInputs: Record<string, string>;
+  targets?: string[];
   startedAt: string;
   finishedAt?: string;
   cancelRequested: boolean;
@@ -157,6 +158,7 @@ export function toRunRecord(item: RunItem): RunRecord {
   return {
     id: item.runId,
     taskGroup: item.taskGroup,
+    targets: item.targets ?? [],
     status: item.status,
     tasks: item.tasks,
     inputs,

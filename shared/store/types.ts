@@ -26,6 +26,10 @@ export interface CreateRunInput {
   confidentialInputs?: readonly string[];
   /** A second request with the same key for the same TaskGroup gets the first run back. */
   idempotencyKey?: string;
+  /** Digest of the request behind `idempotencyKey`: a reuse of the key with another request is a conflict. */
+  requestFingerprint?: string;
+  /** Selectors that replace the targets of every host task (`--target`). */
+  targets?: readonly string[];
   now?: Date;
 }
 
@@ -33,12 +37,16 @@ export interface CreateRunOutcome {
   runId: string;
   /** False when the idempotency key or the run id named a run that already existed. */
   created: boolean;
+  /** True when the idempotency key was first used with a different request fingerprint. */
+  conflict: boolean;
 }
 
 /** A run's record as handlers and the API see it. Confidential inputs read `***`. */
 export interface RunRecord {
   id: string;
   taskGroup: string;
+  /** Target overrides given at start; empty when the tasks' own targets apply. */
+  targets: string[];
   status: RunStatus;
   tasks: string[];
   inputs: Record<string, string>;
@@ -176,6 +184,8 @@ export interface MarkInput {
   /** Hosts of the shard to mark; absent: every host of the shard. */
   hosts?: readonly string[];
   reason?: string;
+  /** Also close live claims (as `unknown`): for finalization, when no holder can still report. */
+  force?: boolean;
   now?: Date;
 }
 

@@ -22,9 +22,26 @@ describe('runs', () => {
     const otherGroup = await store.createRun({ ...request, runId: 'run-c', taskGroup: 'backup-db' });
 
     // Assess
-    expect(repeated).toEqual({ runId: 'run-a', created: false });
-    expect(otherGroup).toEqual({ runId: 'run-c', created: true });
+    expect(repeated).toEqual({ runId: 'run-a', created: false, conflict: false });
+    expect(otherGroup).toEqual({ runId: 'run-c', created: true, conflict: false });
     expect(await store.getRun('run-b')).toBeNull();
+  });
+
+  it('reports a conflict when an idempotency key comes back with a different request', async () => {
+    // Prepare
+    const { store } = await newStore(db);
+    const request = { taskGroup: 'deploy-web', tasks: ['deploy'], idempotencyKey: 'ci-build-4712' };
+    await store.createRun({ ...request, runId: 'run-d', requestFingerprint: 'sha256:aaa', targets: ['web-1'] });
+
+    // Act
+    const same = await store.createRun({ ...request, runId: 'run-e', requestFingerprint: 'sha256:aaa' });
+    const different = await store.createRun({ ...request, runId: 'run-f', requestFingerprint: 'sha256:bbb' });
+
+    // Assess
+    expect(same).toEqual({ runId: 'run-d', created: false, conflict: false });
+    expect(different).toEqual({ runId: 'run-d', created: false, conflict: true });
+    expect((await store.getRun('run-d'))?.targets).toEqual(['web-1']);
+    expect(await store.getRun('run-f')).toBeNull();
   });
 
   it('lists runs of one TaskGroup newest first, page by page, and all recent runs across groups', async () => {
