@@ -207,3 +207,22 @@ function lineAndColumn(text: string, offset: number): { line: number; column: nu
   const line = before.split('\n').length;
   return { line, column: offset - before.lastIndexOf('\n') };
 }
+
+/**
+ * A document built from a value that has no source text (a TaskGroup bundled as JSON, an API
+ * request): diagnostics name the file and path but no line.
+ */
+export function plainDocument(file: string, value: unknown): SourceDocument {
+  return {
+    file,
+    value,
+    at: (path, code, message, options = {}) => ({
+      code,
+      severity: options.severity ?? 'error',
+      file,
+      path: formatPath(path),
+      message,
+      ...(options.hint ? { hint: options.hint } : {}),
+    }),
+  };
+}

@@ -232,6 +232,8 @@ export class RunStore {
   async finishRun(input: {
     runId: string;
     status: Exclude<RunStatus, 'running'>;
+    /** Why the run ended early (an internal failure), in one line; never a secret. */
+    error?: string;
     now?: Date;
   }): Promise<{ changed: boolean; run: RunRecord }> {
     if (!RUN_TERMINAL.includes(input.status)) {
@@ -243,7 +245,12 @@ export class RunStore {
     const now = input.now ?? this.#clock();
     const e = new Expression();
     const updated = await this.#db.updateIf<RunItem>(keys.run(input.runId), e, {
-      update: `SET ${e.assignments({ status: input.status, finishedAt: now.toISOString(), [TTL_ATTRIBUTE]: this.#expiresAt(now) })}`,
+      update: `SET ${e.assignments({
+        status: input.status,
+        finishedAt: now.toISOString(),
+        ...(input.error === undefined ? {} : { error: input.error }),
+        [TTL_ATTRIBUTE]: this.#expiresAt(now),
+      })}`,
       condition: `${e.name('status')} = ${e.value('running')}`,
     });
     if (updated) return { changed: true, run: toRunRecord(updated) };
@@ -417,6 +424,16 @@ export class RunStore {
     if (updated) return { changed: true, status: updated.status };
     const stored = await this.#db.get<TaskItem>(key);
     return { changed: false, status: stored?.status ?? 'pending' };
+  }
+
+  /** Every task's progress in one query: what the gates and finalization decide from. */
+  async getTaskStatuses(runId: string): Promise<Record<string, { status: TaskProgress; reason: string | null }>> {
+    const e = new Expression();
+    const items = await this.#db.queryAll<TaskItem>({
+      keyCondition: `${e.name('pk')} = ${e.value(runPartition(runId))} AND begins_with(${e.name('sk')}, ${e.value('TASK#')})`,
+      expression: e,
+    });
+    return Object.fromEntries(items.map((item) => [item.task, { status: item.status, reason: item.reason ?? null }]));
   }
 
   /**

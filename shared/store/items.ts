@@ -59,6 +59,7 @@ export interface RunItem extends Key {
   inputs: Record<string, string>;
   secretInputs: Record<string, string>;
   targets?: string[];
+  error?: string;
   startedAt: string;
   finishedAt?: string;
   cancelRequested: boolean;
@@ -164,6 +165,7 @@ export function toRunRecord(item: RunItem): RunRecord {
     inputs,
     startedAt: item.startedAt,
     finishedAt: item.finishedAt ?? null,
+    error: item.error ?? null,
     cancelRequested: item.cancelRequested,
   };
 }

@@ -52,6 +52,8 @@ export interface RunRecord {
   inputs: Record<string, string>;
   startedAt: string;
   finishedAt: string | null;
+  /** Why the run ended early, when an internal failure ended it. */
+  error: string | null;
   cancelRequested: boolean;
 }
 

@@ -1,0 +1,81 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Diagnostic } from '../diagnostics/Diagnostic.js';
+import { hasErrors } from '../diagnostics/Diagnostic.js';
+import { plainDocument } from '../document/readDocument.js';
+import { InvalidRunRequestError, StepfleetError, UnknownTaskGroupError } from '../errors.js';
+import { parseSelector } from '../inventory/selectors.js';
+import { resolveTargets } from '../taskgroup/resolveTargets.js';
+import type { RunnerDeps } from './RunnerDeps.js';
+import { validateInputs } from './validateInputs.js';
+
+/** A request to run a TaskGroup (the body of `POST /runs`, or the CLI's flags). */
+export interface RunRequest {
+  taskGroup: string;
+  inputs?: Record<string, string | number | boolean>;
+  /** Selectors replacing the targets of every host task. */
+  targets?: string[];
+  idempotencyKey?: string;
+  /** A run id chosen by the caller (the scheduler's); default a fresh UUID. */
+  runId?: string;
+}
+
+/** Raised when an idempotency key is reused with a different request (HTTP 409). */
+export class IdempotencyConflictError extends StepfleetError {
+  constructor(readonly runId: string) {
+    super('IDEMPOTENCY_CONFLICT', `idempotency key already used for run ${runId} with a different request`);
+    this.name = 'IdempotencyConflictError';
+  }
+}
+
+/**
+ * Checks a run request and records the run, before anything runs: unknown TaskGroup, bad inputs,
+ * bad or unmatched target selectors and ambiguous imports are refused here with every problem
+ * listed (DESIGN §3, §4). The state machine then starts with the run id only, so no input value
+ * (confidential or not) ever travels in a Step Functions payload.
+ */
+export async function startRun(deps: RunnerDeps, request: RunRequest): Promise<{ runId: string; created: boolean }> {
+  const entry = await deps.catalog.get(request.taskGroup);
+  if (!entry) throw new UnknownTaskGroupError(request.taskGroup);
+  const { group, source } = entry;
+  const details: Diagnostic[] = [];
+
+  const inputs = validateInputs(group, request.inputs ?? {}, source);
+  if (!inputs.ok) details.push(...inputs.diagnostics);
+  const targets = request.targets ?? [];
+  for (const [i, text] of targets.entries()) {
+    const parsed = parseSelector(text);
+    if ('error' in parsed) details.push({ code: 'INVALID_SELECTOR', severity: 'error', file: 'request', path: `targets[${i}]`, message: parsed.error });
+  }
+  if (details.length === 0) {
+    const resolved = resolveTargets(plainDocument(source, group), group, await deps.inventory(), targets);
+    details.push(...resolved.diagnostics.filter((d) => d.severity === 'error'));
+  }
+  if (hasErrors(details) || !inputs.ok) {
+    throw new InvalidRunRequestError(`run of TaskGroup "${group.name}" refused: ${details.length} problem${details.length === 1 ? '' : 's'}`, details);
+  }
+
+  const runId = request.runId ?? randomUUID();
+  const outcome = await deps.store.createRun({
+    runId,
+    taskGroup: group.name,
+    tasks: group.tasks.map((t) => t.name),
+    inputs: inputs.inputs.values,
+    confidentialInputs: inputs.inputs.confidential,
+    targets,
+    ...(request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey, requestFingerprint: fingerprint(request) }),
+    ...(deps.clock ? { now: deps.clock() } : {}),
+  });
+  if (outcome.conflict) throw new IdempotencyConflictError(outcome.runId);
+  if (outcome.created) deps.emit?.({ kind: 'run', runId: outcome.runId, taskGroup: group.name, status: 'running', at: new Date().toISOString() });
+  return { runId: outcome.runId, created: outcome.created };
+}
+
+/** A digest of what a request asks for, independent of key order. */
+function fingerprint(request: RunRequest): string {
+  const canonical = JSON.stringify({
+    taskGroup: request.taskGroup,
+    inputs: Object.fromEntries(Object.entries(request.inputs ?? {}).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, String(v)])),
+    targets: request.targets ?? [],
+  });
+  return `sha256:${createHash('sha256').update(canonical).digest('hex')}`;
+}

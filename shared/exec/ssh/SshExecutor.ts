@@ -1,0 +1,174 @@
+import { randomBytes } from 'node:crypto';
+import type { Client, ClientChannel } from 'ssh2';
+import {
+  LaunchError,
+  type LaunchedProcess,
+  type ProcessEnd,
+  type ProcessSinks,
+  type SupervisionOptions,
+  superviseExecution,
+} from '../capture/superviseExecution.js';
+import type { ExecutionRequest, ExecutionResult, HostExecutor } from '../HostExecutor.js';
+import {
+  bootstrapCommand,
+  cleanupCommand,
+  collectCommand,
+  jobHeader,
+  killCommand,
+} from './remoteCommands.js';
+import { SshConnectError } from './SshConnectError.js';
+import { type SshConnectionOptions, SshConnectionPool } from './SshConnectionPool.js';
+
+/** Options of {@link SshExecutor}. */
+export interface SshExecutorOptions extends SshConnectionOptions, SupervisionOptions {
+  /** Bound on each side channel (kill, read-back, clean-up); default 10 s. */
+  sideChannelTimeoutMs?: number;
+}
+
+/**
+ * Runs commands on hosts over SSH (ssh2), one reused connection per host. Host keys are verified
+ * against the inventory's pin or known_hosts and fail closed; a timeout or cancel kills the
+ * remote command's whole process group; environment values reach the command through the
+ * channel's stdin, never a command line (see `remoteCommands.ts` for the protocol).
+ *
+ * @example
+ * const ssh = new SshExecutor();
+ * try {
+ *   const result = await ssh.run({ host, command: 'uptime', env: {}, timeoutMs: 30_000, confidential: [] });
+ * } finally {
+ *   await ssh.close();
+ * }
+ */
+export class SshExecutor implements HostExecutor {
+  readonly #options: SshExecutorOptions;
+  readonly #pool: SshConnectionPool;
+
+  constructor(options: SshExecutorOptions = {}) {
+    this.#options = options;
+    this.#pool = new SshConnectionPool(options);
+  }
+
+  /** Runs one request; never throws for a host problem. */
+  run(request: ExecutionRequest): Promise<ExecutionResult> {
+    return superviseExecution(request, (sinks) => this.#launch(request, sinks), this.#options);
+  }
+
+  /** Ends every pooled connection. */
+  close(): Promise<void> {
+    return this.#pool.close();
+  }
+
+  async #launch(request: ExecutionRequest, sinks: ProcessSinks): Promise<LaunchedProcess> {
+    const { host } = request;
+    const id = randomBytes(16).toString('hex');
+    const command = bootstrapCommand(id);
+    const lost = `the SSH connection to ${host.address ?? host.name} was lost`;
+    let client = await this.#acquire(request);
+    let main: OpenChannel;
+    try {
+      main = await openExec(client, command, lost);
+    } catch (error) {
+      // A pooled connection can die between executions (host rebooted): then one fresh connection
+      // is worth a try. A live connection that refuses a session (MaxSessions) is left alone, since
+      // other executions may be using it.
+      if (!this.#pool.isClosed(client)) throw sessionRefused(error);
+      client = await this.#acquire(request);
+      main = await openExec(client, command, lost).catch((retryError: unknown) => {
+        throw sessionRefused(retryError);
+      });
+    }
+
+    const { channel } = main;
+    channel.on('data', sinks.stdout);
+    channel.stderr.on('data', sinks.stderr);
+    channel.write(jobHeader(request));
+    if (request.stdin !== undefined) channel.write(request.stdin);
+    channel.end();
+
+    const sideTimeoutMs = this.#options.sideChannelTimeoutMs ?? 10_000;
+    const side = (helper: string): Promise<Buffer> => runHelper(client, helper, sideTimeoutMs);
+    let collected = false;
+    return {
+      finished: main.end,
+      kill: async () => {
+        await side(killCommand(id)).catch(() => {});
+      },
+      readOutputFile: async (limitBytes) => {
+        const bytes = await side(collectCommand(id, limitBytes + 1));
+        collected = true;
+        return bytes;
+      },
+      cleanup: async () => {
+        if (!collected) await side(cleanupCommand(id)).catch(() => {});
+      },
+    };
+  }
+
+  async #acquire(request: ExecutionRequest): Promise<Client> {
+    try {
+      return await this.#pool.acquire(request.host);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      throw new LaunchError(error instanceof SshConnectError ? 'unreachable' : 'failed', message, {
+        cause: error,
+      });
+    }
+  }
+}
+
+/** Nothing ran: the session was refused before the command was sent. */
+function sessionRefused(error: unknown): LaunchError {
+  const message = error instanceof Error ? error.message : String(error);
+  return new LaunchError('unreachable', `cannot open an SSH session: ${message}`, { cause: error });
+}
+
+interface OpenChannel {
+  channel: ClientChannel;
+  /** How the remote process ended; see {@link channelEnd}. */
+  end: Promise<ProcessEnd>;
+}
+
+function openExec(client: Client, command: string, lostReason: string): Promise<OpenChannel> {
+  return new Promise((resolve, reject) => {
+    client.exec(command, (error, channel) => {
+      if (error) return reject(error);
+      // Listen before returning to the event loop: a quick command's exit status can arrive in the
+      // same read as the exec reply, and an `exit` event nobody listens to is gone. (Output is not
+      // at risk: a stream without a `data` listener buffers.)
+      resolve({ channel, end: channelEnd(channel, lostReason) });
+    });
+  });
+}
+
+/** Settles when the channel has closed and both streams have ended. */
+function channelEnd(channel: ClientChannel, lostReason: string): Promise<ProcessEnd> {
+  let exit: ProcessEnd | undefined;
+  channel.once('exit', (code: number | null, signal?: string) => {
+    exit = { kind: 'exited', exitCode: code ?? null, signal: code === null ? (signal ?? null) : null };
+  });
+  const closed = new Promise<void>((resolve) => channel.once('close', () => resolve()));
+  const stderrClosed = new Promise<void>((resolve) => channel.stderr.once('close', () => resolve()));
+  return Promise.all([closed, stderrClosed]).then(() => exit ?? { kind: 'lost', reason: lostReason });
+}
+
+/** Runs a short helper command next to the main channel and returns its stdout, bounded in time. */
+async function runHelper(client: Client, command: string, timeoutMs: number): Promise<Buffer> {
+  const { channel, end } = await openExec(client, command, 'the SSH connection was lost');
+  const chunks: Buffer[] = [];
+  channel.on('data', (chunk: Buffer) => chunks.push(chunk));
+  channel.stderr.resume();
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      channel.close();
+      reject(new Error(`an SSH helper command took longer than ${timeoutMs} ms`));
+    }, timeoutMs);
+  });
+  try {
+    const ended = await Promise.race([end, timedOut]);
+    if (ended.kind === 'lost') throw new Error(ended.reason);
+    return Buffer.concat(chunks);
+  } finally {
+    clearTimeout(timer);
+  }
+}
