@@ -21,9 +21,24 @@ export interface TaskGroupCatalog {
 
 /** A change of state during a run: the local `--events` stream and the EventBridge events. */
 export type RunEvent =
-  | { kind: 'run'; runId: string; taskGroup: string; status: 'running' | 'succeeded' | 'failed' | 'cancelled'; at: string }
+  | {
+      kind: 'run';
+      runId: string;
+      taskGroup: string;
+      status: 'running' | 'succeeded' | 'failed' | 'cancelled';
+      at: string;
+    }
   | { kind: 'task'; runId: string; task: string; status: string; hosts?: number; at: string }
-  | { kind: 'host'; runId: string; task: string; host: string; status: string; attempt: number; exitCode?: number | null; at: string };
+  | {
+      kind: 'host';
+      runId: string;
+      task: string;
+      host: string;
+      status: string;
+      attempt: number;
+      exitCode?: number | null;
+      at: string;
+    };
 
 /**
  * What the run's core functions need, injected by whoever hosts them: the Lambda handlers in the

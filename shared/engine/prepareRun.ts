@@ -1,8 +1,8 @@
+import { layoutShards } from '../compile/shardPlan.js';
 import { hasErrors } from '../diagnostics/Diagnostic.js';
 import { plainDocument } from '../document/readDocument.js';
 import { InvalidRunRequestError } from '../errors.js';
-import { LOCAL_HOST, type Host } from '../inventory/Host.js';
-import { layoutShards } from '../compile/shardPlan.js';
+import { type Host, LOCAL_HOST } from '../inventory/Host.js';
 import { resolveTargets } from '../taskgroup/resolveTargets.js';
 import type { RunnerDeps } from './RunnerDeps.js';
 import { isConfidentialExport, loadRunContext } from './runContext.js';
@@ -17,7 +17,10 @@ export async function prepareRun(deps: RunnerDeps, input: { runId: string }): Pr
   const inventory = await deps.inventory();
   const resolved = resolveTargets(plainDocument(entry.source, group), group, inventory, run.targets);
   if (hasErrors(resolved.diagnostics)) {
-    throw new InvalidRunRequestError(resolved.diagnostics.map((d) => d.message).join('; '), resolved.diagnostics);
+    throw new InvalidRunRequestError(
+      resolved.diagnostics.map((d) => d.message).join('; '),
+      resolved.diagnostics,
+    );
   }
   for (const [i, task] of group.tasks.entries()) {
     const targets = resolved.targets[i];
@@ -25,13 +28,19 @@ export async function prepareRun(deps: RunnerDeps, input: { runId: string }): Pr
     let hosts: Host[] = targets.inRunner ? [LOCAL_HOST] : targets.hosts;
     if (targets.deferred.length > 0) {
       if (!deps.resolveDeferred) {
-        throw new InvalidRunRequestError(`task "${task.name}" targets ${targets.deferred.join(', ')}, which only a cloud runner can resolve`, []);
+        throw new InvalidRunRequestError(
+          `task "${task.name}" targets ${targets.deferred.join(', ')}, which only a cloud runner can resolve`,
+          [],
+        );
       }
       const found = await deps.resolveDeferred(targets.deferred);
       const known = new Set(hosts.map((h) => h.name));
       hosts = [...hosts, ...found.filter((h) => !known.has(h.name))];
       if (hosts.length === 0) {
-        throw new InvalidRunRequestError(`selectors ${targets.deferred.join(', ')} of task "${task.name}" match no instance`, []);
+        throw new InvalidRunRequestError(
+          `selectors ${targets.deferred.join(', ')} of task "${task.name}" match no instance`,
+          [],
+        );
       }
     }
     const layout = layoutShards(hosts.length, task.strategy);

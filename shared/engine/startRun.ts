@@ -33,7 +33,10 @@ export class IdempotencyConflictError extends StepfleetError {
  * listed (DESIGN §3, §4). The state machine then starts with the run id only, so no input value
  * (confidential or not) ever travels in a Step Functions payload.
  */
-export async function startRun(deps: RunnerDeps, request: RunRequest): Promise<{ runId: string; created: boolean }> {
+export async function startRun(
+  deps: RunnerDeps,
+  request: RunRequest,
+): Promise<{ runId: string; created: boolean }> {
   const entry = await deps.catalog.get(request.taskGroup);
   if (!entry) throw new UnknownTaskGroupError(request.taskGroup);
   const { group, source } = entry;
@@ -44,14 +47,24 @@ export async function startRun(deps: RunnerDeps, request: RunRequest): Promise<{
   const targets = request.targets ?? [];
   for (const [i, text] of targets.entries()) {
     const parsed = parseSelector(text);
-    if ('error' in parsed) details.push({ code: 'INVALID_SELECTOR', severity: 'error', file: 'request', path: `targets[${i}]`, message: parsed.error });
+    if ('error' in parsed)
+      details.push({
+        code: 'INVALID_SELECTOR',
+        severity: 'error',
+        file: 'request',
+        path: `targets[${i}]`,
+        message: parsed.error,
+      });
   }
   if (details.length === 0) {
     const resolved = resolveTargets(plainDocument(source, group), group, await deps.inventory(), targets);
     details.push(...resolved.diagnostics.filter((d) => d.severity === 'error'));
   }
   if (hasErrors(details) || !inputs.ok) {
-    throw new InvalidRunRequestError(`run of TaskGroup "${group.name}" refused: ${details.length} problem${details.length === 1 ? '' : 's'}`, details);
+    throw new InvalidRunRequestError(
+      `run of TaskGroup "${group.name}" refused: ${details.length} problem${details.length === 1 ? '' : 's'}`,
+      details,
+    );
   }
 
   const runId = request.runId ?? randomUUID();
@@ -62,11 +75,20 @@ export async function startRun(deps: RunnerDeps, request: RunRequest): Promise<{
     inputs: inputs.inputs.values,
     confidentialInputs: inputs.inputs.confidential,
     targets,
-    ...(request.idempotencyKey === undefined ? {} : { idempotencyKey: request.idempotencyKey, requestFingerprint: fingerprint(request) }),
+    ...(request.idempotencyKey === undefined
+      ? {}
+      : { idempotencyKey: request.idempotencyKey, requestFingerprint: fingerprint(request) }),
     ...(deps.clock ? { now: deps.clock() } : {}),
   });
   if (outcome.conflict) throw new IdempotencyConflictError(outcome.runId);
-  if (outcome.created) deps.emit?.({ kind: 'run', runId: outcome.runId, taskGroup: group.name, status: 'running', at: new Date().toISOString() });
+  if (outcome.created)
+    deps.emit?.({
+      kind: 'run',
+      runId: outcome.runId,
+      taskGroup: group.name,
+      status: 'running',
+      at: new Date().toISOString(),
+    });
   return { runId: outcome.runId, created: outcome.created };
 }
 
@@ -74,7 +96,11 @@ export async function startRun(deps: RunnerDeps, request: RunRequest): Promise<{
 function fingerprint(request: RunRequest): string {
   const canonical = JSON.stringify({
     taskGroup: request.taskGroup,
-    inputs: Object.fromEntries(Object.entries(request.inputs ?? {}).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, String(v)])),
+    inputs: Object.fromEntries(
+      Object.entries(request.inputs ?? {})
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => [k, String(v)]),
+    ),
     targets: request.targets ?? [],
   });
   return `sha256:${createHash('sha256').update(canonical).digest('hex')}`;

@@ -12,7 +12,8 @@ export interface TaskGateInput {
   wave?: number;
 }
 
-const NOT_REACHED = 'no runner reached this host: its invocation failed or ran out of time before starting it';
+const NOT_REACHED =
+  'no runner reached this host: its invocation failed or ran out of time before starting it';
 
 /**
  * The decision step before a task and after each of its waves (DESIGN §4). Before: start the first
@@ -24,20 +25,35 @@ export async function taskGate(deps: RunnerDeps, input: TaskGateInput): Promise<
   const { run, group } = await loadRunContext(deps, input.runId);
   const task = taskNamed(group, input.task);
   const plan = await deps.store.getTaskPlan(run.id, task.name);
-  if (!plan) throw new StepfleetError('NO_PLAN', `task "${task.name}" of run ${run.id} has no plan: prepare-run did not finish`);
+  if (!plan)
+    throw new StepfleetError(
+      'NO_PLAN',
+      `task "${task.name}" of run ${run.id} has no plan: prepare-run did not finish`,
+    );
   const layout = layoutShards(plan.hostCount, task.strategy);
 
   if (input.action === 'start') {
     const statuses = await deps.store.getTaskStatuses(run.id);
-    const stopRequested = group.tasks.some((t) => statuses[t.name]?.status === 'failed' && onFailure(group, t) === 'stop');
-    const dependencies = Object.fromEntries((task.depends_on ?? []).map((d) => [d, terminal(statuses[d]?.status)]));
+    const stopRequested = group.tasks.some(
+      (t) => statuses[t.name]?.status === 'failed' && onFailure(group, t) === 'stop',
+    );
+    const dependencies = Object.fromEntries(
+      (task.depends_on ?? []).map((d) => [d, terminal(statuses[d]?.status)]),
+    );
     const refusal = reasonNotToStart({ dependencies, cancelRequested: run.cancelRequested, stopRequested });
     if (refusal) {
       await closeWaves(deps, run.id, task.name, layout, 0, refusal.status, refusal.reason);
       return finish(deps, run.id, task.name, refusal.status, refusal.reason, plan.hostCount);
     }
     await deps.store.setTaskStatus({ runId: run.id, task: task.name, status: 'running', now: now(deps) });
-    deps.emit?.({ kind: 'task', runId: run.id, task: task.name, status: 'running', hosts: plan.hostCount, at: now(deps).toISOString() });
+    deps.emit?.({
+      kind: 'task',
+      runId: run.id,
+      task: task.name,
+      status: 'running',
+      hosts: plan.hostCount,
+      at: now(deps).toISOString(),
+    });
     return firstWave(layout);
   }
 
@@ -45,7 +61,13 @@ export async function taskGate(deps: RunnerDeps, input: TaskGateInput): Promise<
   const wave = layout.waves[waveIndex];
   if (!wave) throw new StepfleetError('UNKNOWN_WAVE', `task "${task.name}" has no wave ${waveIndex}`);
   for (const shard of wave.shards) {
-    await deps.store.markNotRun({ runId: run.id, task: task.name, shard, reason: NOT_REACHED, now: now(deps) });
+    await deps.store.markNotRun({
+      runId: run.id,
+      task: task.name,
+      shard,
+      reason: NOT_REACHED,
+      now: now(deps),
+    });
   }
   const counts = await deps.store.getTaskCounts({ runId: run.id, task: task.name });
   const ranSoFar = layout.waves.slice(0, waveIndex + 1).reduce((sum, w) => sum + w.hostCount, 0);
@@ -63,7 +85,15 @@ export async function taskGate(deps: RunnerDeps, input: TaskGateInput): Promise<
       : cursor.status === 'cancelled'
         ? 'the run was cancelled'
         : undefined;
-  await closeWaves(deps, run.id, task.name, layout, waveIndex + 1, cursor.status === 'cancelled' ? 'cancelled' : 'skipped', reason ?? 'rollout stopped');
+  await closeWaves(
+    deps,
+    run.id,
+    task.name,
+    layout,
+    waveIndex + 1,
+    cursor.status === 'cancelled' ? 'cancelled' : 'skipped',
+    reason ?? 'rollout stopped',
+  );
   return finish(deps, run.id, task.name, cursor.status, reason, plan.hostCount);
 }
 
@@ -91,7 +121,14 @@ async function closeWaves(
   }
 }
 
-async function finish(deps: RunnerDeps, runId: string, task: string, status: TaskStatus, reason: string | undefined, hosts: number): Promise<Cursor> {
+async function finish(
+  deps: RunnerDeps,
+  runId: string,
+  task: string,
+  status: TaskStatus,
+  reason: string | undefined,
+  hosts: number,
+): Promise<Cursor> {
   await deps.store.setTaskStatus({ runId, task, status, ...(reason ? { reason } : {}), now: now(deps) });
   deps.emit?.({ kind: 'task', runId, task, status, hosts, at: now(deps).toISOString() });
   return { action: 'done', status };

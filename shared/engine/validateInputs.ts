@@ -21,11 +21,24 @@ export function validateInputs(
   const declared = group.inputs ?? {};
   const diagnostics: Diagnostic[] = [];
   const problem = (name: string, code: Diagnostic['code'], message: string, hint?: string) =>
-    diagnostics.push({ code, severity: 'error', file: source, path: `inputs.${name}`, message, ...(hint ? { hint } : {}) });
+    diagnostics.push({
+      code,
+      severity: 'error',
+      file: source,
+      path: `inputs.${name}`,
+      message,
+      ...(hint ? { hint } : {}),
+    });
   for (const name of Object.keys(given)) {
     if (!(name in declared)) {
       const known = Object.keys(declared);
-      problem(name, 'UNKNOWN_INPUT', `TaskGroup "${group.name}" has no input "${name}"`, didYouMean(name, known) ?? (known.length ? `Its inputs: ${known.join(', ')}.` : 'It declares no inputs.'));
+      problem(
+        name,
+        'UNKNOWN_INPUT',
+        `TaskGroup "${group.name}" has no input "${name}"`,
+        didYouMean(name, known) ??
+          (known.length ? `Its inputs: ${known.join(', ')}.` : 'It declares no inputs.'),
+      );
     }
   }
   const values: Record<string, string> = {};
@@ -33,12 +46,17 @@ export function validateInputs(
   for (const [name, spec] of Object.entries(declared)) {
     const value = given[name] ?? spec.default;
     if (value === undefined) {
-      if (spec.required) problem(name, 'MISSING_FIELD', `input "${name}" is required`, `Pass it with --input ${name}=VALUE.`);
+      if (spec.required)
+        problem(name, 'MISSING_FIELD', `input "${name}" is required`, `Pass it with --input ${name}=VALUE.`);
       continue;
     }
     if (spec.allowed && !spec.allowed.some((a) => String(a) === String(value))) {
       const allowed = spec.allowed.map((a) => JSON.stringify(String(a))).join(', ');
-      problem(name, 'INVALID_VALUE', `input "${name}" must be one of ${allowed}${spec.confidential ? '' : `, found ${JSON.stringify(String(value))}`}`);
+      problem(
+        name,
+        'INVALID_VALUE',
+        `input "${name}" must be one of ${allowed}${spec.confidential ? '' : `, found ${JSON.stringify(String(value))}`}`,
+      );
       continue;
     }
     values[name] = String(value);

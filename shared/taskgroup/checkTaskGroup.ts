@@ -6,6 +6,7 @@ import type { SourceDocument } from '../document/readDocument.js';
 import { parseTemplate } from '../vars/expressions.js';
 import { ancestors, dependencyGraph, findCycles } from './dag.js';
 import { HOST_TASK_TYPES, type Task, type TaskGroup } from './schema.js';
+import { templatedStrings } from './templatedStrings.js';
 
 /**
  * The semantic checks of a TaskGroup whose shape is already valid (DESIGN §2): names, the
@@ -273,41 +274,6 @@ function checkSpec(document: SourceDocument, task: Task, i: number, out: Diagnos
       );
     }
   }
-}
-
-/** Strings of a task in which `${{ }}` expressions are substituted, with their paths. */
-function templatedStrings(task: Task, i: number): [DocPath, string][] {
-  const spec: DocPath = ['tasks', i, 'spec'];
-  const found: [DocPath, string][] = [];
-  const add = (path: DocPath, value: string | undefined) => {
-    if (value !== undefined) found.push([path, value]);
-  };
-  const addMap = (path: DocPath, map: Record<string, string> | undefined) => {
-    for (const [key, value] of Object.entries(map ?? {})) add([...path, key], value);
-  };
-  switch (task.type) {
-    case 'exec':
-      add([...spec, 'command'], task.spec.command);
-      add([...spec, 'workdir'], task.spec.workdir);
-      addMap([...spec, 'env'], task.spec.env);
-      break;
-    case 'script':
-      add([...spec, 'inline'], task.spec.inline);
-      add([...spec, 'workdir'], task.spec.workdir);
-      addMap([...spec, 'env'], task.spec.env);
-      for (const [a, arg] of (task.spec.args ?? []).entries()) add([...spec, 'args', a], arg);
-      break;
-    case 'http':
-      add([...spec, 'url'], task.spec.url);
-      add([...spec, 'body'], task.spec.body);
-      addMap([...spec, 'headers'], task.spec.headers);
-      break;
-    case 'secret':
-      add([...spec, 'parameter'], task.spec.parameter);
-      add([...spec, 'secret_id'], task.spec.secret_id);
-      break;
-  }
-  return found;
 }
 
 function checkReferences(

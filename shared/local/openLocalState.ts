@@ -1,0 +1,50 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AesGcmCipher, createTable, RunStore } from '../store/index.js';
+import { startEmbeddedDynamo } from './embeddedDynamo.js';
+
+/** Where local runs live, relative to the working directory (DESIGN: `.stepfleet/`). */
+export const LOCAL_STATE_DIR = '.stepfleet';
+const TABLE = 'stepfleet-runs';
+
+/** The local run store, open; `close()` releases the on-disk database. */
+export interface LocalState {
+  store: RunStore;
+  dir: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens (creating on first use) the local run store: dynalite on disk under `dir/db`, confidential
+ * values encrypted with a key kept in `dir/key` (mode 0600, created once).
+ */
+export async function openLocalState(dir = LOCAL_STATE_DIR): Promise<LocalState> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const key = await loadOrCreateKey(join(dir, 'key'));
+  let dynamo: Awaited<ReturnType<typeof startEmbeddedDynamo>>;
+  try {
+    dynamo = await startEmbeddedDynamo({ path: join(dir, 'db') });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      `cannot open the local run store in ${dir}: ${/lock/i.test(message) ? 'another stepfleet process is using it' : message}`,
+    );
+  }
+  await createTable(dynamo.client, TABLE);
+  const store = new RunStore({ client: dynamo.client, tableName: TABLE, cipher: new AesGcmCipher(key) });
+  return { store, dir, close: () => dynamo.stop() };
+}
+
+async function loadOrCreateKey(file: string): Promise<Uint8Array> {
+  try {
+    const key = await readFile(file);
+    if (key.length === 32) return key;
+  } catch {
+    // first run: create it below
+  }
+  const key = randomBytes(32);
+  await writeFile(file, key, { mode: 0o600 });
+  await chmod(file, 0o600);
+  return key;
+}
