@@ -62,7 +62,7 @@ export class RunValues {
 
     const confidential = [...this.#confidentialInputs];
     const problems: string[] = [];
-    const valueOf = (from: string, name: string): string | undefined => {
+    const exportedValue = (from: string, name: string): string | undefined => {
       const value = outputs.get(from)?.[name];
       const source = this.#group.tasks.find((t) => t.name === from);
       if (value !== undefined && value !== '' && source && isConfidentialExport(source, name))
@@ -71,15 +71,15 @@ export class RunValues {
     };
     const env: Record<string, string> = {};
     for (const imp of task.imports ?? []) {
-      const value = valueOf(imp.from, imp.variable);
+      const value = exportedValue(imp.from, imp.variable);
       if (value === undefined)
         problems.push(`import "${imp.variable}" from task "${imp.from}" has no value for host ${host.name}`);
       else env[imp.as ?? imp.variable.toUpperCase()] = value;
     }
-    for (const [from, names] of wanted) for (const name of names) valueOf(from, name);
+    for (const [from, names] of wanted) for (const name of names) exportedValue(from, name);
     return {
       env,
-      resolve: (ref) => (ref.kind === 'input' ? this.#inputs[ref.name] : valueOf(ref.task, ref.name)),
+      resolve: (ref) => (ref.kind === 'input' ? this.#inputs[ref.name] : exportedValue(ref.task, ref.name)),
       confidential: [...new Set(confidential)],
       missing: problems[0],
     };
