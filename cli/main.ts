@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerGraph } from './commands/graph.js';
+import { registerRun } from './commands/run.js';
 import { registerValidate } from './commands/validate.js';
 import { EXIT } from './exitCodes.js';
 
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   registerValidate(program);
   registerGraph(program);
+  registerRun(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

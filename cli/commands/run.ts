@@ -1,0 +1,180 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { compileTaskGroup } from '../../shared/compile/compileTaskGroup.js';
+import type { RunEvent } from '../../shared/engine/RunnerDeps.js';
+import { runStateMachine } from '../../shared/engine/runStateMachine.js';
+import { startRun } from '../../shared/engine/startRun.js';
+import { InvalidRunRequestError } from '../../shared/errors.js';
+import type { Host } from '../../shared/inventory/Host.js';
+import { loadInventory } from '../../shared/inventory/loadInventory.js';
+import { localRunner } from '../../shared/local/localRunnerDeps.js';
+import { LOCAL_STATE_DIR, openLocalState } from '../../shared/local/openLocalState.js';
+import { loadTaskGroup } from '../../shared/taskgroup/loadTaskGroup.js';
+import { EXIT } from '../exitCodes.js';
+import { formatDiagnostics } from '../formatDiagnostics.js';
+import { localTaskTypes } from '../localTaskTypes.js';
+import { LiveProgress, type Verbosity } from '../progress/LiveProgress.js';
+import { painter } from '../style.js';
+import { renderSummary } from '../summary.js';
+
+interface RunOptions {
+  inventory?: string;
+  target: string[];
+  input: string[];
+  json?: boolean;
+  events?: string;
+  verbose?: boolean;
+  quiet?: boolean;
+  stateDir: string;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** `stepfleet run FILE [-i INVENTORY] [--target SEL]… [--input k=v]… [--json]` */
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('run a TaskGroup on this machine with the compiled state machine and a local run store')
+    .argument('<file>', 'TaskGroup file')
+    .option('-i, --inventory <file>', 'inventory file (without one, only `local` targets resolve)')
+    .option(
+      '--target <selector>',
+      'run host tasks on these targets instead of their own (repeatable)',
+      collect,
+      [],
+    )
+    .option('--input <name=value>', 'set an input (repeatable)', collect, [])
+    .option('--json', 'print the run result as JSON on stdout, and nothing else there')
+    .option(
+      '--events <file>',
+      'stream run, task and host state changes as JSON lines to a file (- for stderr)',
+    )
+    .option('-v, --verbose', 'print every host as it finishes')
+    .option('-q, --quiet', 'print only the summary')
+    .option('--state-dir <dir>', 'where local runs are stored', LOCAL_STATE_DIR)
+    .addHelpText(
+      'after',
+      '\nExit status: 0 the run succeeded, 1 it failed, 2 invalid input or usage, 130 cancelled (Ctrl-C).',
+    )
+    .action(async (file: string, options: RunOptions) => {
+      process.exitCode = await run(file, options);
+    });
+}
+
+/** Parses `name=value` pairs; the value may contain `=`. */
+export function parseInputs(
+  pairs: readonly string[],
+): { ok: true; inputs: Record<string, string> } | { ok: false; bad: string } {
+  const inputs: Record<string, string> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at <= 0) return { ok: false, bad: pair };
+    inputs[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return { ok: true, inputs };
+}
+
+async function run(file: string, options: RunOptions): Promise<number> {
+  const err = painter(process.stderr);
+  const loaded = await loadTaskGroup(file);
+  if (!loaded.ok) {
+    process.stderr.write(`${formatDiagnostics(loaded.diagnostics, err)}\n`);
+    return EXIT.invalidInput;
+  }
+  let hosts: Host[] = [];
+  if (options.inventory !== undefined) {
+    const inventory = await loadInventory(options.inventory);
+    if (!inventory.ok) {
+      process.stderr.write(`${formatDiagnostics(inventory.diagnostics, err)}\n`);
+      return EXIT.invalidInput;
+    }
+    hosts = inventory.hosts;
+  }
+  const inputs = parseInputs(options.input);
+  if (!inputs.ok) {
+    process.stderr.write(`stepfleet: --input takes name=value, got ${JSON.stringify(inputs.bad)}\n`);
+    return EXIT.invalidInput;
+  }
+  const group = loaded.group;
+  const compiled = compileTaskGroup(group);
+  const verbosity: Verbosity = options.quiet ? 'quiet' : options.verbose ? 'verbose' : 'normal';
+  const progressStream = options.json ? process.stderr : process.stdout;
+  const progress = new LiveProgress({
+    taskNames: group.tasks.map((t) => t.name),
+    stream: progressStream,
+    verbosity: options.json && !options.verbose ? 'quiet' : verbosity,
+  });
+  const events = openEventStream(options.events);
+  const emit = (event: RunEvent) => {
+    progress.update(event);
+    events?.write(`${JSON.stringify(event)}\n`);
+  };
+
+  const state = await openLocalState(options.stateDir);
+  const cancel = new AbortController();
+  const runner = localRunner({
+    store: state.store,
+    entry: { group, source: file, baseDir: dirname(resolve(file)) },
+    hosts,
+    taskTypes: localTaskTypes(),
+    emit,
+    signal: cancel.signal,
+  });
+  let runId: string | undefined;
+  let interrupts = 0;
+  const onInterrupt = () => {
+    interrupts += 1;
+    if (interrupts > 1) process.exit(EXIT.interrupted);
+    process.stderr.write(
+      '\nstepfleet: cancelling: no new host starts, running commands are stopped (Ctrl-C again to quit at once)\n',
+    );
+    cancel.abort();
+    if (runId) void state.store.requestCancel(runId).catch(() => undefined);
+  };
+  process.on('SIGINT', onInterrupt);
+  process.on('SIGTERM', onInterrupt);
+  try {
+    try {
+      ({ runId } = await startRun(runner.deps, {
+        taskGroup: group.name,
+        inputs: inputs.inputs,
+        targets: options.target,
+      }));
+    } catch (error) {
+      if (!(error instanceof InvalidRunRequestError)) throw error;
+      process.stderr.write(`${formatDiagnostics(error.details, err)}\nstepfleet: ${error.message}\n`);
+      return EXIT.invalidInput;
+    }
+    if (cancel.signal.aborted) await state.store.requestCancel(runId);
+    const { status } = await runStateMachine(compiled, runner.deps, runId);
+    progress.stop();
+    const result = await state.store.getRunResult(runId);
+    if (!result) throw new Error(`run ${runId} vanished from the local store`);
+    if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    else {
+      const record = await state.store.getRun(runId);
+      if (record?.error) process.stdout.write(`${err('red', `run stopped early: ${record.error}`)}\n`);
+      process.stdout.write(renderSummary(result, process.stdout, state.dir));
+    }
+    return status === 'succeeded' ? EXIT.ok : status === 'cancelled' ? EXIT.interrupted : EXIT.runFailed;
+  } finally {
+    progress.stop();
+    process.off('SIGINT', onInterrupt);
+    process.off('SIGTERM', onInterrupt);
+    await runner.close();
+    await state.close();
+    await closeStream(events);
+  }
+}
+
+function openEventStream(target: string | undefined): NodeJS.WritableStream | undefined {
+  if (target === undefined) return undefined;
+  if (target === '-') return process.stderr;
+  return createWriteStream(target, { flags: 'a' });
+}
+
+async function closeStream(stream: NodeJS.WritableStream | undefined): Promise<void> {
+  if (!stream || stream === process.stderr) return;
+  await new Promise<void>((resolve) => (stream as WriteStream).end(resolve));
+}
