@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander';
+import { registerCompile } from './commands/compile.js';
 import { registerGraph } from './commands/graph.js';
+import { registerPlan } from './commands/plan.js';
 import { registerRun } from './commands/run.js';
 import { registerValidate } from './commands/validate.js';
 import { EXIT } from './exitCodes.js';
@@ -15,6 +17,8 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   registerValidate(program);
   registerGraph(program);
+  registerCompile(program);
+  registerPlan(program);
   registerRun(program);
   for (const command of program.commands) command.exitOverride();
   return program;
