@@ -31,7 +31,12 @@ describe('runs', () => {
     // Prepare
     const { store } = await newStore(db);
     const request = { taskGroup: 'deploy-web', tasks: ['deploy'], idempotencyKey: 'ci-build-4712' };
-    await store.createRun({ ...request, runId: 'run-d', requestFingerprint: 'sha256:aaa', targets: ['web-1'] });
+    await store.createRun({
+      ...request,
+      runId: 'run-d',
+      requestFingerprint: 'sha256:aaa',
+      targets: ['web-1'],
+    });
 
     // Act
     const same = await store.createRun({ ...request, runId: 'run-e', requestFingerprint: 'sha256:aaa' });
