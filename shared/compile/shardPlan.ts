@@ -63,7 +63,7 @@ export function layoutShards(hostCount: number, strategy: Strategy | undefined):
   const spread = Math.ceil(largestWave / AWS_LIMITS.inlineMapConcurrency);
   const shardSize = Math.max(
     1,
-    Math.min(STEPFLEET_LIMITS.hostsPerInvocation, Math.max(concurrency.hostsPerShard ?? 1, spread)),
+    Math.min(STEPFLEET_LIMITS.hostsPerInvocation, largestWave, Math.max(concurrency.hostsPerShard ?? 1, spread)),
   );
   const shardConcurrency = Math.min(shardSize, concurrency.hostsPerShard ?? shardSize);
 
