@@ -1,8 +1,11 @@
 import { Command, CommanderError } from 'commander';
+import { StepfleetError } from '../shared/errors.js';
 import { registerCompile } from './commands/compile.js';
 import { registerGraph } from './commands/graph.js';
 import { registerPlan } from './commands/plan.js';
+import { registerRerun } from './commands/rerun.js';
 import { registerRun } from './commands/run.js';
+import { registerRuns } from './commands/runs.js';
 import { registerValidate } from './commands/validate.js';
 import { EXIT } from './exitCodes.js';
 
@@ -20,6 +23,8 @@ export function buildProgram(): Command {
   registerCompile(program);
   registerPlan(program);
   registerRun(program);
+  registerRuns(program);
+  registerRerun(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
@@ -39,6 +44,11 @@ export async function main(argv: string[]): Promise<void> {
         error.code === 'commander.version' ||
         error.code === 'commander.help';
       process.exitCode = helpShown ? EXIT.ok : EXIT.invalidInput;
+      return;
+    }
+    if (error instanceof StepfleetError) {
+      process.stderr.write(`stepfleet: ${error.message}\n`);
+      process.exitCode = EXIT.runFailed;
       return;
     }
     const debug = argv.includes('--debug');

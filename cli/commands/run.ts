@@ -2,15 +2,16 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { compileTaskGroup } from '../../shared/compile/compileTaskGroup.js';
-import type { RunEvent } from '../../shared/engine/RunnerDeps.js';
+import type { CatalogEntry, RunEvent, RunnerDeps } from '../../shared/engine/RunnerDeps.js';
 import { runStateMachine } from '../../shared/engine/runStateMachine.js';
 import { startRun } from '../../shared/engine/startRun.js';
-import { InvalidRunRequestError } from '../../shared/errors.js';
+import { InvalidRunRequestError, StepfleetError } from '../../shared/errors.js';
 import type { Host } from '../../shared/inventory/Host.js';
 import { loadInventory } from '../../shared/inventory/loadInventory.js';
 import { localRunner } from '../../shared/local/localRunnerDeps.js';
 import { LOCAL_STATE_DIR, openLocalState } from '../../shared/local/openLocalState.js';
 import { loadTaskGroup } from '../../shared/taskgroup/loadTaskGroup.js';
+import type { TaskGroup } from '../../shared/taskgroup/schema.js';
 import { EXIT } from '../exitCodes.js';
 import { formatDiagnostics } from '../formatDiagnostics.js';
 import { localTaskTypes } from '../localTaskTypes.js';
@@ -18,14 +19,10 @@ import { LiveProgress, type Verbosity } from '../progress/LiveProgress.js';
 import { painter } from '../style.js';
 import { renderSummary } from '../summary.js';
 
-interface RunOptions {
+interface RunOptions extends LocalRunOutput {
   inventory?: string;
   target: string[];
   input: string[];
-  json?: boolean;
-  events?: string;
-  verbose?: boolean;
-  quiet?: boolean;
   stateDir: string;
 }
 
@@ -97,15 +94,49 @@ async function run(file: string, options: RunOptions): Promise<number> {
     return EXIT.invalidInput;
   }
   const group = loaded.group;
+  const source = resolve(file);
+  return executeLocalRun({
+    group,
+    entry: { group, source, baseDir: dirname(source) },
+    hosts,
+    output: options,
+    stateDir: options.stateDir,
+    start: (deps) =>
+      startRun(deps, { taskGroup: group.name, inputs: inputs.inputs, targets: options.target, source }),
+  });
+}
+
+/** How a local run reports: the flags `run` and `rerun` share. */
+export interface LocalRunOutput {
+  json?: boolean;
+  events?: string;
+  verbose?: boolean;
+  quiet?: boolean;
+}
+
+/**
+ * Runs a TaskGroup on this machine: opens the local store, starts the run with `start`, executes
+ * the compiled state machine with live progress, prints the summary (or the JSON result), and maps
+ * the outcome to an exit status. Ctrl-C asks the run to cancel; a second Ctrl-C quits at once.
+ */
+export async function executeLocalRun(options: {
+  group: TaskGroup;
+  entry: CatalogEntry;
+  hosts: Host[];
+  output: LocalRunOutput;
+  stateDir: string;
+  start: (deps: RunnerDeps) => Promise<{ runId: string }>;
+}): Promise<number> {
+  const { group, output } = options;
+  const err = painter(process.stderr);
   const compiled = compileTaskGroup(group);
-  const verbosity: Verbosity = options.quiet ? 'quiet' : options.verbose ? 'verbose' : 'normal';
-  const progressStream = options.json ? process.stderr : process.stdout;
+  const verbosity: Verbosity = output.quiet ? 'quiet' : output.verbose ? 'verbose' : 'normal';
   const progress = new LiveProgress({
     taskNames: group.tasks.map((t) => t.name),
-    stream: progressStream,
-    verbosity: options.json && !options.verbose ? 'quiet' : verbosity,
+    stream: output.json ? process.stderr : process.stdout,
+    verbosity: output.json && !output.verbose ? 'quiet' : verbosity,
   });
-  const events = openEventStream(options.events);
+  const events = openEventStream(output.events);
   const emit = (event: RunEvent) => {
     progress.update(event);
     events?.write(`${JSON.stringify(event)}\n`);
@@ -115,8 +146,8 @@ async function run(file: string, options: RunOptions): Promise<number> {
   const cancel = new AbortController();
   const runner = localRunner({
     store: state.store,
-    entry: { group, source: file, baseDir: dirname(resolve(file)) },
-    hosts,
+    entry: options.entry,
+    hosts: options.hosts,
     taskTypes: localTaskTypes(),
     emit,
     signal: cancel.signal,
@@ -136,25 +167,28 @@ async function run(file: string, options: RunOptions): Promise<number> {
   process.on('SIGTERM', onInterrupt);
   try {
     try {
-      ({ runId } = await startRun(runner.deps, {
-        taskGroup: group.name,
-        inputs: inputs.inputs,
-        targets: options.target,
-      }));
+      ({ runId } = await options.start(runner.deps));
     } catch (error) {
-      if (!(error instanceof InvalidRunRequestError)) throw error;
-      process.stderr.write(`${formatDiagnostics(error.details, err)}\nstepfleet: ${error.message}\n`);
-      return EXIT.invalidInput;
+      if (error instanceof InvalidRunRequestError) {
+        process.stderr.write(`${formatDiagnostics(error.details, err)}\nstepfleet: ${error.message}\n`);
+        return EXIT.invalidInput;
+      }
+      if (error instanceof StepfleetError) {
+        process.stderr.write(`stepfleet: ${error.message}\n`);
+        return EXIT.invalidInput;
+      }
+      throw error;
     }
     if (cancel.signal.aborted) await state.store.requestCancel(runId);
     const { status } = await runStateMachine(compiled, runner.deps, runId);
     progress.stop();
     const result = await state.store.getRunResult(runId);
     if (!result) throw new Error(`run ${runId} vanished from the local store`);
-    if (options.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    if (output.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else {
       const record = await state.store.getRun(runId);
-      if (record?.error) process.stdout.write(`${err('red', `run stopped early: ${record.error}`)}\n`);
+      if (record?.error)
+        process.stdout.write(`${painter(process.stdout)('red', `run stopped early: ${record.error}`)}\n`);
       process.stdout.write(renderSummary(result, process.stdout, state.dir));
     }
     return status === 'succeeded' ? EXIT.ok : status === 'cancelled' ? EXIT.interrupted : EXIT.runFailed;

@@ -53,6 +53,7 @@ export async function execShard(
     runId: run.id,
     group,
     inputs: await deps.store.getRunInputs(run.id),
+    previousRunId: run.rerun?.of,
   });
   const timeoutMs = parseDuration(task.timeout ?? group.defaults?.timeout ?? '') ?? DEFAULT_TIMEOUT_MS;
   const reserveMs = STEPFLEET_LIMITS.invocationReserveSeconds * 1000;

@@ -27,6 +27,7 @@ export class RunValues {
   readonly #runId: string;
   readonly #group: TaskGroup;
   readonly #inputs: Readonly<Record<string, string>>;
+  readonly #previousRunId: string | undefined;
   readonly #confidentialInputs: string[];
   readonly #singleHost = new Map<string, Promise<string | undefined>>();
 
@@ -35,7 +36,10 @@ export class RunValues {
     runId: string;
     group: TaskGroup;
     inputs: Readonly<Record<string, string>>;
+    /** The run a re-run repeats: its outputs stand for hosts and tasks not run again. */
+    previousRunId?: string | undefined;
   }) {
+    this.#previousRunId = options.previousRunId;
     this.#store = options.store;
     this.#runId = options.runId;
     this.#group = options.group;
@@ -87,21 +91,31 @@ export class RunValues {
 
   /** The outputs of task `from` that `host` sees: its own, or the one value of a single-target task. */
   async #outputsFor(from: string, host: Host): Promise<Record<string, string> | undefined> {
-    const own = await this.#store.getHostOutputs({ runId: this.#runId, task: from, host: host.name });
-    if (own) return own;
-    let single = this.#singleHost.get(from);
-    if (!single) {
-      single = (async () => {
-        const plan = await this.#store.getTaskPlan(this.#runId, from);
-        if (plan?.hostCount !== 1) return undefined;
-        const [only] = await this.#store.getShardHosts(this.#runId, from, 0);
-        return only?.name;
-      })();
-      this.#singleHost.set(from, single);
+    for (const runId of this.#runs()) {
+      const own = await this.#store.getHostOutputs({ runId, task: from, host: host.name });
+      if (own) return own;
     }
-    const name = await single;
-    return name === undefined
-      ? undefined
-      : ((await this.#store.getHostOutputs({ runId: this.#runId, task: from, host: name })) ?? undefined);
+    for (const runId of this.#runs()) {
+      const key = `${runId}\u0000${from}`;
+      let single = this.#singleHost.get(key);
+      if (!single) {
+        single = (async () => {
+          const plan = await this.#store.getTaskPlan(runId, from);
+          if (plan?.hostCount !== 1) return undefined;
+          const [only] = await this.#store.getShardHosts(runId, from, 0);
+          return only?.name;
+        })();
+        this.#singleHost.set(key, single);
+      }
+      const name = await single;
+      if (name !== undefined)
+        return (await this.#store.getHostOutputs({ runId, task: from, host: name })) ?? undefined;
+    }
+    return undefined;
+  }
+
+  /** This run, then the run it repeats. */
+  #runs(): string[] {
+    return this.#previousRunId === undefined ? [this.#runId] : [this.#runId, this.#previousRunId];
   }
 }

@@ -4,7 +4,9 @@ import { hasErrors } from '../diagnostics/Diagnostic.js';
 import { plainDocument } from '../document/readDocument.js';
 import { InvalidRunRequestError, StepfleetError, UnknownTaskGroupError } from '../errors.js';
 import { parseSelector } from '../inventory/selectors.js';
+import type { RerunScope } from '../store/types.js';
 import { resolveTargets } from '../taskgroup/resolveTargets.js';
+import { planRerun } from './planRerun.js';
 import type { RunnerDeps } from './RunnerDeps.js';
 import { validateInputs } from './validateInputs.js';
 
@@ -17,6 +19,32 @@ export interface RunRequest {
   idempotencyKey?: string;
   /** A run id chosen by the caller (the scheduler's); default a fresh UUID. */
   runId?: string;
+  /** Set by {@link startRerun}. */
+  rerun?: RerunScope;
+  /** Where the TaskGroup came from (a local file), kept with the run for `rerun`. */
+  source?: string;
+}
+
+/**
+ * Starts a run that repeats the failed part of an earlier one (see {@link planRerun}), with that
+ * run's inputs and targets.
+ */
+export async function startRerun(
+  deps: RunnerDeps,
+  previousRunId: string,
+): Promise<{ runId: string; created: boolean; scope: RerunScope }> {
+  const previous = await deps.store.getRunResult(previousRunId);
+  if (!previous) throw new StepfleetError('UNKNOWN_RUN', `run ${previousRunId} is not in the run store`);
+  const record = await deps.store.getRun(previousRunId);
+  const scope = planRerun(previous);
+  const started = await startRun(deps, {
+    taskGroup: previous.taskGroup,
+    inputs: await deps.store.getRunInputs(previousRunId),
+    targets: record?.targets ?? [],
+    rerun: scope,
+    ...(record?.source ? { source: record.source } : {}),
+  });
+  return { ...started, scope };
 }
 
 /** Raised when an idempotency key is reused with a different request (HTTP 409). */
@@ -56,7 +84,8 @@ export async function startRun(
         message: parsed.error,
       });
   }
-  if (details.length === 0) {
+  // A re-run takes its hosts from the run it repeats, not from today's inventory.
+  if (details.length === 0 && !request.rerun) {
     const resolved = resolveTargets(plainDocument(source, group), group, await deps.inventory(), targets);
     details.push(...resolved.diagnostics.filter((d) => d.severity === 'error'));
   }
@@ -75,6 +104,8 @@ export async function startRun(
     inputs: inputs.inputs.values,
     confidentialInputs: inputs.inputs.confidential,
     targets,
+    ...(request.rerun ? { rerun: request.rerun } : {}),
+    ...(request.source ? { source: request.source } : {}),
     ...(request.idempotencyKey === undefined
       ? {}
       : { idempotencyKey: request.idempotencyKey, requestFingerprint: fingerprint(request) }),

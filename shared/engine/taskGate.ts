@@ -24,6 +24,9 @@ const NOT_REACHED =
 export async function taskGate(deps: RunnerDeps, input: TaskGateInput): Promise<Cursor> {
   const { run, group } = await loadRunContext(deps, input.runId);
   const task = taskNamed(group, input.task);
+  if (input.action === 'start' && run.rerun?.reuse.includes(task.name)) {
+    return finish(deps, run.id, task.name, 'success', `succeeded in run ${run.rerun.of}; not run again`, 0);
+  }
   const plan = await deps.store.getTaskPlan(run.id, task.name);
   if (!plan)
     throw new StepfleetError(

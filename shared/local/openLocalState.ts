@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { StepfleetError } from '../errors.js';
 import { AesGcmCipher, createTable, RunStore } from '../store/index.js';
 import { startEmbeddedDynamo } from './embeddedDynamo.js';
 

@@ -186,6 +186,8 @@ export class RunStore {
       inputs,
       secretInputs,
       targets: [...(input.targets ?? [])],
+      ...(input.rerun ? { rerun: input.rerun } : {}),
+      ...(input.source ? { source: input.source } : {}),
       startedAt,
       cancelRequested: false,
       [RUN_STORE_SCHEMA.byTaskGroupIndex.partitionKey]: `TG#${input.taskGroup}`,
@@ -427,13 +429,17 @@ export class RunStore {
   }
 
   /** Every task's progress in one query: what the gates and finalization decide from. */
-  async getTaskStatuses(runId: string): Promise<Record<string, { status: TaskProgress; reason: string | null }>> {
+  async getTaskStatuses(
+    runId: string,
+  ): Promise<Record<string, { status: TaskProgress; reason: string | null }>> {
     const e = new Expression();
     const items = await this.#db.queryAll<TaskItem>({
       keyCondition: `${e.name('pk')} = ${e.value(runPartition(runId))} AND begins_with(${e.name('sk')}, ${e.value('TASK#')})`,
       expression: e,
     });
-    return Object.fromEntries(items.map((item) => [item.task, { status: item.status, reason: item.reason ?? null }]));
+    return Object.fromEntries(
+      items.map((item) => [item.task, { status: item.status, reason: item.reason ?? null }]),
+    );
   }
 
   /**

@@ -8,6 +8,7 @@ import type {
   ExportDeclaration,
   HostRecord,
   HostStatus,
+  RerunScope,
   RunRecord,
   RunStatus,
   TaskProgress,
@@ -59,6 +60,8 @@ export interface RunItem extends Key {
   inputs: Record<string, string>;
   secretInputs: Record<string, string>;
   targets?: string[];
+  rerun?: RerunScope;
+  source?: string;
   error?: string;
   startedAt: string;
   finishedAt?: string;
@@ -160,6 +163,8 @@ export function toRunRecord(item: RunItem): RunRecord {
     id: item.runId,
     taskGroup: item.taskGroup,
     targets: item.targets ?? [],
+    rerun: item.rerun ?? null,
+    source: item.source ?? null,
     status: item.status,
     tasks: item.tasks,
     inputs,

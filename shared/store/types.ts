@@ -30,6 +30,10 @@ export interface CreateRunInput {
   requestFingerprint?: string;
   /** Selectors that replace the targets of every host task (`--target`). */
   targets?: readonly string[];
+  /** This run repeats part of an earlier one (`stepfleet rerun --failed`). */
+  rerun?: RerunScope;
+  /** Where the TaskGroup came from (a local file), so a re-run can load it again. */
+  source?: string;
   now?: Date;
 }
 
@@ -42,9 +46,22 @@ export interface CreateRunOutcome {
 }
 
 /** A run's record as handlers and the API see it. Confidential inputs read `***`. */
+/** What a re-run repeats of an earlier run. */
+export interface RerunScope {
+  /** The run being repeated; its outputs stand for hosts and tasks not repeated. */
+  of: string;
+  /** Tasks that succeeded there and are not run again. */
+  reuse: string[];
+  /** Tasks run again on some of their hosts only: task → host names. Other tasks run in full. */
+  hosts: Record<string, string[]>;
+}
+
 export interface RunRecord {
   id: string;
   taskGroup: string;
+  rerun: RerunScope | null;
+  /** Where the TaskGroup came from, when the starter said. */
+  source: string | null;
   /** Target overrides given at start; empty when the tasks' own targets apply. */
   targets: string[];
   status: RunStatus;

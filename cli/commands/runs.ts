@@ -1,0 +1,87 @@
+import Table from 'cli-table3';
+import type { Command } from 'commander';
+import { LOCAL_STATE_DIR } from '../../shared/local/openLocalState.js';
+import { EXIT } from '../exitCodes.js';
+import { statusStyle } from '../progress/LiveProgress.js';
+import { colorEnabled, painter } from '../style.js';
+import { renderSummary } from '../summary.js';
+import { withLocalState } from '../withLocalState.js';
+
+interface StateOption {
+  stateDir: string;
+}
+
+/** `stepfleet runs list|show|cancel` over the local run store. */
+export function registerRuns(program: Command): void {
+  const runs = program.command('runs').description('list and inspect runs kept in the local run store');
+  runs
+    .command('list')
+    .description('list local runs, newest first')
+    .option('--task-group <name>', 'only runs of this TaskGroup')
+    .option('--limit <n>', 'at most this many runs', '20')
+    .option('--json', 'print JSON')
+    .option('--state-dir <dir>', 'where local runs are stored', LOCAL_STATE_DIR)
+    .action(async (options: StateOption & { taskGroup?: string; limit: string; json?: boolean }) => {
+      const limit = Number(options.limit);
+      if (!Number.isInteger(limit) || limit < 1) {
+        process.stderr.write('stepfleet: --limit takes a whole number of 1 or more\n');
+        process.exitCode = EXIT.invalidInput;
+        return;
+      }
+      const page = await withLocalState(options.stateDir, (state) =>
+        state.store.listRuns({ ...(options.taskGroup ? { taskGroup: options.taskGroup } : {}), limit }),
+      );
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify(page.runs, null, 2)}\n`);
+        return;
+      }
+      const paint = painter(process.stdout);
+      const table = new Table({
+        head: ['run', 'task group', 'status', 'started', 'finished'],
+        style: colorEnabled(process.stdout) ? {} : { head: [], border: [] },
+      });
+      for (const run of page.runs)
+        table.push([
+          run.id,
+          run.taskGroup,
+          paint(statusStyle(run.status), run.status),
+          run.startedAt,
+          run.finishedAt ?? '',
+        ]);
+      process.stdout.write(page.runs.length ? `${table.toString()}\n` : 'no runs yet\n');
+    });
+  runs
+    .command('show')
+    .description('show one run: its summary, or its full result with --json')
+    .argument('<run>', 'run id')
+    .option('--json', 'print the run result (DESIGN §5) as JSON')
+    .option('--state-dir <dir>', 'where local runs are stored', LOCAL_STATE_DIR)
+    .action(async (runId: string, options: StateOption & { json?: boolean }) => {
+      const result = await withLocalState(options.stateDir, (state) => state.store.getRunResult(runId));
+      if (!result) {
+        process.stderr.write(`stepfleet: no run ${runId} in ${options.stateDir}\n`);
+        process.exitCode = EXIT.invalidInput;
+        return;
+      }
+      process.stdout.write(
+        options.json
+          ? `${JSON.stringify(result, null, 2)}\n`
+          : renderSummary(result, process.stdout, options.stateDir),
+      );
+    });
+  runs
+    .command('cancel')
+    .description('ask a local run to stop (the process running it notices within seconds)')
+    .argument('<run>', 'run id')
+    .option('--state-dir <dir>', 'where local runs are stored', LOCAL_STATE_DIR)
+    .action(async (runId: string, options: StateOption) => {
+      const outcome = await withLocalState(options.stateDir, (state) => state.store.requestCancel(runId));
+      const messages = {
+        requested: `cancel requested for run ${runId}`,
+        'not-running': `run ${runId} has already finished`,
+        'not-found': `no run ${runId}`,
+      };
+      process.stdout.write(`${messages[outcome]}\n`);
+      process.exitCode = outcome === 'not-found' ? EXIT.invalidInput : EXIT.ok;
+    });
+}
