@@ -28,6 +28,15 @@ export const AWS_LIMITS = {
   ssmStdoutChars: 24_000,
   /** SSM GetCommandInvocation: characters of stderr kept. */
   ssmStderrChars: 8_000,
+  /** SSM SendCommand `TimeoutSeconds` (time to deliver and start the command): smallest value. */
+  ssmDeliveryTimeoutMinSeconds: 30,
+  /** SSM SendCommand `TimeoutSeconds`: largest value (30 days). */
+  ssmDeliveryTimeoutMaxSeconds: 2_592_000,
+  /**
+   * `aws:runShellScript` `timeoutSeconds` (the document's `executionTimeout`): the largest value
+   * AWS's own `AWS-RunShellScript` document accepts (48 h); stepfleet's document uses the same bound.
+   */
+  ssmExecutionTimeoutMaxSeconds: 172_800,
 } as const;
 
 /** Where each limit is documented. */
@@ -53,6 +62,12 @@ export const AWS_LIMIT_SOURCES: Record<keyof typeof AWS_LIMITS, string> = {
     'https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetCommandInvocation.html',
   ssmStderrChars:
     'https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetCommandInvocation.html',
+  ssmDeliveryTimeoutMinSeconds:
+    'https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_SendCommand.html',
+  ssmDeliveryTimeoutMaxSeconds:
+    'https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_SendCommand.html',
+  ssmExecutionTimeoutMaxSeconds:
+    'https://docs.aws.amazon.com/systems-manager/latest/userguide/documents-command-ssm-plugin-reference.html#aws-runShellScript',
 };
 
 /** stepfleet's own bounds, chosen to stay inside the AWS limits above. */
@@ -63,4 +78,8 @@ export const STEPFLEET_LIMITS = {
   warnAtFraction: 0.8,
   /** Time an exec-host invocation keeps in reserve before its Lambda timeout to store results. */
   invocationReserveSeconds: 30,
+  /** Bytes of an `http` task's response body kept for its `body` export (outputs live in DynamoDB items). */
+  httpBodyExportBytes: 32 * 1024,
+  /** Bytes of an `http` task's response body read at most (for `extract`); a larger body fails the task. */
+  httpBodyReadBytes: 1024 * 1024,
 } as const;

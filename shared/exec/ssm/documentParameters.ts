@@ -51,7 +51,8 @@ export function buildDocumentParameters(request: ExecutionRequest): DocumentPara
   const secretCarriers: string[] = [];
   const words: string[] = [];
   for (const [name, value] of Object.entries(request.env)) {
-    if (!PATTERNS.envName.test(name)) return refuse(`environment variable name "${name}" is not a valid name`);
+    if (!PATTERNS.envName.test(name))
+      return refuse(`environment variable name "${name}" is not a valid name`);
     if (name.startsWith(RESERVED_ENV_PREFIX)) {
       return refuse(`environment variable names starting with ${RESERVED_ENV_PREFIX} are reserved over SSM`);
     }
@@ -69,9 +70,6 @@ export function buildDocumentParameters(request: ExecutionRequest): DocumentPara
   if (workdir.includes('\0')) return refuse('the workdir contains a NUL character');
   if (carriesSecret(workdir)) secretCarriers.push('the workdir');
   const shell = (request.shell ?? '/bin/sh').trim().split(/\s+/).filter(Boolean).join(' ') || '/bin/sh';
-  if (!new RegExp(DOCUMENT_PARAMETER_PATTERNS.shell).test(shell)) {
-    return refuse(`shell "${shell}" must be a path or name with options made of letters, digits and ._/+-=`);
-  }
   if (carriesSecret(shell)) secretCarriers.push('the shell');
   if (secretCarriers.length > 0) {
     return refuse(
@@ -79,6 +77,11 @@ export function buildDocumentParameters(request: ExecutionRequest): DocumentPara
         "which stay readable in the command's history; run this task over SSH, or fetch the secret " +
         'on the host itself (aws ssm get-parameter --with-decryption)',
     );
+  }
+
+  // After the secret check, so that the message never quotes a confidential shell.
+  if (!new RegExp(DOCUMENT_PARAMETER_PATTERNS.shell).test(shell)) {
+    return refuse(`shell "${shell}" must be a path or name with options made of letters, digits and ._/+-=`);
   }
 
   return {

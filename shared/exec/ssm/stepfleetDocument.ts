@@ -95,7 +95,7 @@ export const STEPFLEET_SSM_SCRIPT: readonly string[] = [
   '  ) < "$_sf_dir/stdin" > "$_sf_dir/stdout" 2> "$_sf_dir/stderr"',
   '  _sf_status=$?',
   'fi',
-  "_sf_bytes() { wc -c < \"$1\" | tr -d ' \\t'; }",
+  '_sf_bytes() { wc -c < "$1" | tr -d \' \\t\'; }',
   '_sf_output_bytes=$(_sf_bytes "$_sf_dir/output")',
   '_sf_stdout_bytes=$(_sf_bytes "$_sf_dir/stdout")',
   '_sf_stderr_bytes=$(_sf_bytes "$_sf_dir/stderr")',
@@ -113,7 +113,13 @@ export const STEPFLEET_SSM_SCRIPT: readonly string[] = [
 ];
 
 /** Parameter names of the document, as the executor sends them. */
-export type StepfleetDocumentParameter = 'command' | 'workdir' | 'env' | 'stdin' | 'shell' | 'executionTimeout';
+export type StepfleetDocumentParameter =
+  | 'command'
+  | 'workdir'
+  | 'env'
+  | 'stdin'
+  | 'shell'
+  | 'executionTimeout';
 
 /**
  * The stepfleet Command document (schemaVersion 2.2, one `aws:runShellScript` step). The CDK stack
