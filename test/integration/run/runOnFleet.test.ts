@@ -1,0 +1,290 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunResult } from '../../../shared/store/types.js';
+import { type Fleet, startFleet } from '../../support/fleet.js';
+import { writeFleetInventory } from '../../support/fleetInventory.js';
+import { runCli } from '../../support/runCli.js';
+
+const ROOT = join(import.meta.dirname, '../../..');
+const HOSTS = 20;
+let fleet: Fleet;
+let dir: string;
+let inventory: string;
+let names: string[];
+let http: Server;
+let httpUrl: string;
+
+beforeAll(async () => {
+  fleet = await startFleet({ count: HOSTS });
+  dir = mkdtempSync(join(tmpdir(), 'stepfleet-run-'));
+  ({ file: inventory, names } = writeFleetInventory(fleet, dir));
+  http = createServer((req, res) => {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ version: '2.7.1', path: req.url }));
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  httpUrl = `http://127.0.0.1:${(http.address() as AddressInfo).port}/health`;
+}, 60_000);
+
+afterAll(async () => {
+  await fleet?.stop();
+  await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function runJson(
+  file: string,
+  extra: string[] = [],
+): Promise<{ code: number | null; result: RunResult; stderr: string }> {
+  const out = await runCli([
+    'run',
+    file,
+    '-i',
+    inventory,
+    '--json',
+    '--state-dir',
+    join(dir, 'state'),
+    ...extra,
+  ]);
+  return { code: out.code, result: JSON.parse(out.stdout) as RunResult, stderr: out.stderr };
+}
+
+function hostStatuses(result: RunResult, task: string): string[] {
+  return Object.values(result.results[task]?.hosts ?? {}).map((h) => h.status);
+}
+
+describe('stepfleet run on a fleet of 20 real sshd hosts', () => {
+  it('gathers facts from every host and checks disk in rolling waves (examples/fleet-facts.yaml)', async () => {
+    const { code, result } = await runJson(join(ROOT, 'examples/fleet-facts.yaml'));
+    expect(code).toBe(0);
+    expect(result.status).toBe('succeeded');
+    const facts = result.results.facts;
+    expect(Object.keys(facts?.hosts ?? {}).sort()).toEqual([...names].sort());
+    for (const [i, name] of names.entries()) {
+      // Each host answers with its own kernel hostname (its own UTS namespace).
+      expect(facts?.outputs.hostname?.[name]).toBe(fleet.hosts[i]?.hostname);
+      expect(Number(result.results.disk?.outputs.free_kb?.[name])).toBeGreaterThan(0);
+    }
+    expect(hostStatuses(result, 'disk')).toEqual(Array(HOSTS).fill('success'));
+  });
+
+  it('prints live progress lines and a summary table, and keeps the run for runs show', async () => {
+    const printed = await runCli([
+      'run',
+      join(ROOT, 'test/fixtures/compile/diamond.yaml'),
+      '-i',
+      inventory,
+      '--state-dir',
+      join(dir, 'state'),
+    ]);
+    expect(printed.code).toBe(0);
+    expect(printed.stdout).toMatch(/left\s+success\s+pending 0\s+running 0\s+ok 10\s+failed 0/);
+    expect(printed.stdout).toMatch(/│ right\s+│ success │ 10\s+│ 10\s+│ 0\s+│ 0/);
+    const runId = /run ([0-9a-f-]{36}) succeeded/.exec(printed.stdout)?.[1];
+    expect(runId).toBeDefined();
+    const shown = await runCli([
+      'runs',
+      'show',
+      runId as string,
+      '--json',
+      '--state-dir',
+      join(dir, 'state'),
+    ]);
+    const stored = JSON.parse(shown.stdout) as RunResult;
+    expect(stored.status).toBe('succeeded');
+    expect(hostStatuses(stored, 'left')).toEqual(Array(10).fill('success'));
+    expect(Object.keys(stored.results.join?.hosts ?? {})).toEqual(['local']);
+  });
+
+  it.each([
+    ['chain.yaml', 0, { a: 'success', b: 'success', c: 'success' }],
+    ['two-chains.yaml', 0, { a1: 'success', a2: 'success', b1: 'success', b2: 'success', b3: 'success' }],
+    ['n-shape.yaml', 0, { a: 'success', b: 'success', c: 'success', d: 'success' }],
+    ['rolling.yaml', 0, { restart: 'success', verify: 'success' }],
+    ['limited.yaml', 0, { 'one-at-a-time': 'success', 'three-at-once': 'success', wide: 'success' }],
+    [
+      'continue-on-failure.yaml',
+      1,
+      { flaky: 'failed', 'after-flaky': 'skipped', independent: 'success', 'after-independent': 'success' },
+    ],
+    ['retries.yaml', 1, { fetch: 'failed', use: 'skipped' }],
+  ])('runs test/fixtures/compile/%s end to end', async (fixture, exit, statuses) => {
+    const { code, result } = await runJson(join(ROOT, 'test/fixtures/compile', fixture));
+    expect(code).toBe(exit);
+    expect(
+      Object.fromEntries(Object.entries(result.results).map(([name, task]) => [name, task.status])),
+    ).toEqual(statuses);
+    for (const task of Object.values(result.results)) {
+      for (const host of Object.values(task.hosts))
+        expect(['success', 'failed', 'skipped', 'unreachable']).toContain(host.status);
+    }
+    if (fixture === 'retries.yaml') expect(result.results.fetch?.hosts.local?.attempts).toBe(3);
+  });
+
+  it('runs a script file on the web hosts (examples/restart-script.yaml)', async () => {
+    const { code, result } = await runJson(join(ROOT, 'examples/restart-script.yaml'));
+    expect(code).toBe(0);
+    const hosts = result.results.restart?.hosts ?? {};
+    expect(Object.keys(hosts)).toHaveLength(HOSTS / 2);
+    for (const host of Object.values(hosts)) expect(host.stdout).toMatch(/nothing to restart|restarted web/);
+  });
+
+  it('probes a local HTTP service and passes the value to the web hosts (examples/health-check.yaml)', async () => {
+    const { code, result } = await runJson(join(ROOT, 'examples/health-check.yaml'), [
+      '--input',
+      `url=${httpUrl}`,
+    ]);
+    expect(code).toBe(0);
+    expect(result.outputs.version).toBe('2.7.1');
+    for (const host of Object.values(result.results.report?.hosts ?? {}))
+      expect(host.stdout).toContain('sees service version 2.7.1');
+  });
+
+  it('runs the examples/hello.yaml on the local machine with no inventory', async () => {
+    const out = await runCli([
+      'run',
+      join(ROOT, 'examples/hello.yaml'),
+      '--json',
+      '--state-dir',
+      join(dir, 'state'),
+    ]);
+    expect(out.code).toBe(0);
+    expect((JSON.parse(out.stdout) as RunResult).results.reply?.hosts.local?.stdout).toContain(
+      'got hello-world from greet',
+    );
+  });
+
+  it('overrides targets with --target and refuses a selector that matches nothing', async () => {
+    const { code, result } = await runJson(join(ROOT, 'test/fixtures/compile/chain.yaml'), [
+      '--target',
+      'db-1',
+      '--target',
+      'web-2',
+    ]);
+    expect(code).toBe(0);
+    expect(Object.keys(result.results.a?.hosts ?? {})).toEqual(['db-1', 'web-2']);
+    const refused = await runCli([
+      'run',
+      join(ROOT, 'test/fixtures/compile/chain.yaml'),
+      '-i',
+      inventory,
+      '--target',
+      'cache-*',
+      '--state-dir',
+      join(dir, 'state'),
+    ]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('selector "cache-*" of task "a" matches no host');
+  });
+
+  it('cancels on Ctrl-C: every host ends cancelled, stored, and nothing is left running on the hosts', async () => {
+    // Prepare
+    const file = join(dir, 'long.yaml');
+    writeFileSync(
+      file,
+      'name: long\ntasks:\n  - { name: wait, type: exec, targets: [all], timeout: 1m, spec: { command: "sleep 30" } }\n  - { name: after, type: exec, depends_on: [wait], targets: [all], spec: { command: "true" } }\n',
+    );
+    const events = join(dir, 'events.jsonl');
+    const child = spawn(
+      process.execPath,
+      [
+        join(ROOT, 'cli/stepfleet.js'),
+        'run',
+        file,
+        '-i',
+        inventory,
+        '--json',
+        '--events',
+        events,
+        '--state-dir',
+        join(dir, 'cancel-state'),
+      ],
+      {
+        env: { ...process.env, NO_COLOR: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await waitFor(() => countRunning(events) >= HOSTS, 30_000);
+    // Act
+    child.kill('SIGINT');
+    const code = await exited;
+    // Assess
+    expect(code).toBe(130);
+    const result = JSON.parse(stdout) as RunResult;
+    expect(result.status).toBe('cancelled');
+    expect(hostStatuses(result, 'wait')).toEqual(Array(HOSTS).fill('cancelled'));
+    expect(hostStatuses(result, 'after')).toEqual(Array(HOSTS).fill('cancelled'));
+    for (let i = 0; i < HOSTS; i++) expect(await fleet.processesMatching(i, 'sleep 30')).toEqual([]);
+  });
+
+  it('keeps every other result when one host dies mid-run', async () => {
+    // Prepare
+    const file = join(dir, 'die.yaml');
+    writeFileSync(
+      file,
+      'name: die\ntasks:\n  - { name: slow, type: exec, targets: [all], strategy: { tolerated_failures: 1 }, timeout: 1m, spec: { command: "sleep 3; hostname" } }\n',
+    );
+    const events = join(dir, 'die-events.jsonl');
+    const child = spawn(
+      process.execPath,
+      [
+        join(ROOT, 'cli/stepfleet.js'),
+        'run',
+        file,
+        '-i',
+        inventory,
+        '--json',
+        '--events',
+        events,
+        '--state-dir',
+        join(dir, 'die-state'),
+      ],
+      {
+        env: { ...process.env, NO_COLOR: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await waitFor(() => countRunning(events) >= HOSTS, 30_000);
+    // Act
+    await fleet.killHost(4);
+    const code = await exited;
+    // Assess
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout) as RunResult;
+    const hosts = result.results.slow?.hosts ?? {};
+    expect(Object.keys(hosts)).toHaveLength(HOSTS);
+    expect(['failed', 'unreachable']).toContain(hosts[names[4] as string]?.status);
+    for (const [i, name] of names.entries()) {
+      if (i !== 4) expect(hosts[name]?.stdout.trim()).toBe(fleet.hosts[i]?.hostname);
+    }
+  });
+});
+
+function countRunning(file: string): number {
+  try {
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('"kind":"host"') && line.includes('"status":"running"')).length;
+  } catch {
+    return 0;
+  }
+}
+
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
