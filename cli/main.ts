@@ -6,6 +6,8 @@ import { registerPlan } from './commands/plan.js';
 import { registerRerun } from './commands/rerun.js';
 import { registerRun } from './commands/run.js';
 import { registerRuns } from './commands/runs.js';
+import { registerRemoteRuns } from './commands/runs-remote.js';
+import { registerStart } from './commands/start.js';
 import { registerValidate } from './commands/validate.js';
 import { EXIT } from './exitCodes.js';
 
@@ -25,6 +27,8 @@ export function buildProgram(): Command {
   registerRun(program);
   registerRuns(program);
   registerRerun(program);
+  registerStart(program);
+  registerRemoteRuns(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -48,8 +48,9 @@ export interface ShardLayout {
 
 /**
  * Cuts `hostCount` hosts into rolling waves and shards. Shards are sized so that a wave's shards
- * all fit in one round of the Map's concurrency when they can (fewer iterations, less history),
- * but never hold more than one invocation can run, nor fewer hosts than it runs at once.
+ * all fit in one round of the Map's concurrency when they can (fewer iterations, less history, and
+ * no waiting for the slowest shard of a round), but never hold more than one invocation runs
+ * (`hostsPerInvocation`), nor fewer hosts than it runs at once.
  */
 export function layoutShards(hostCount: number, strategy: Strategy | undefined): ShardLayout {
   const concurrency = taskConcurrency(strategy);
@@ -60,10 +61,12 @@ export function layoutShards(hostCount: number, strategy: Strategy | undefined):
   const toleratedFailures = tolerance === undefined ? 0 : resolveCount(tolerance, hostCount, 'down');
 
   const largestWave = Math.min(waveSize, hostCount);
-  const spread = Math.ceil(largestWave / AWS_LIMITS.inlineMapConcurrency);
+  // One round of the Map's slots covers the widest wave, so each slot streams through its hosts
+  // at its own concurrency instead of waiting for a whole batch of shards to finish.
+  const perSlot = Math.ceil(largestWave / concurrency.mapConcurrency);
   const shardSize = Math.max(
     1,
-    Math.min(STEPFLEET_LIMITS.hostsPerInvocation, largestWave, Math.max(concurrency.hostsPerShard ?? 1, spread)),
+    Math.min(STEPFLEET_LIMITS.hostsPerInvocation, largestWave, Math.max(concurrency.hostsPerShard ?? 1, perSlot)),
   );
   const shardConcurrency = Math.min(shardSize, concurrency.hostsPerShard ?? shardSize);
 
