@@ -66,7 +66,11 @@ export function layoutShards(hostCount: number, strategy: Strategy | undefined):
   const perSlot = Math.ceil(largestWave / concurrency.mapConcurrency);
   const shardSize = Math.max(
     1,
-    Math.min(STEPFLEET_LIMITS.hostsPerInvocation, largestWave, Math.max(concurrency.hostsPerShard ?? 1, perSlot)),
+    Math.min(
+      STEPFLEET_LIMITS.hostsPerInvocation,
+      largestWave,
+      Math.max(concurrency.hostsPerShard ?? 1, perSlot),
+    ),
   );
   const shardConcurrency = Math.min(shardSize, concurrency.hostsPerShard ?? shardSize);
 

@@ -28,7 +28,8 @@ export async function openLocalState(dir = LOCAL_STATE_DIR): Promise<LocalState>
     dynamo = await startEmbeddedDynamo({ path: join(dir, 'db') });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    throw new Error(
+    throw new StepfleetError(
+      'LOCAL_STATE_UNAVAILABLE',
       `cannot open the local run store in ${dir}: ${/lock/i.test(message) ? 'another stepfleet process is using it' : message}`,
     );
   }
