@@ -28,7 +28,7 @@ import { RunApi } from './constructs/RunApi.js';
 import { RunTable } from './constructs/RunTable.js';
 import { type FunctionBuild, StepfleetFunction, seconds } from './constructs/StepfleetFunction.js';
 import { TaskGroupStateMachine } from './constructs/TaskGroupStateMachine.js';
-import type { Deployment } from './loadDeployment.js';
+import type { Deployment, SecretTaskSource } from './loadDeployment.js';
 
 export interface StepfleetStackProps extends StackProps {
   config: StackConfig;
@@ -262,33 +262,54 @@ export class StepfleetStack extends Stack {
     document: ssm.CfnDocument,
   ): void {
     const role = execHost.role;
-    const secretArn = (id: string) =>
-      id.startsWith('arn:')
-        ? id
+    // Secret tasks read with GetParameter (WithDecryption) and GetSecretValue, in their own region
+    // or the stack's. AWS-managed keys (aws/ssm, aws/secretsmanager) need no kms:Decrypt grant; a
+    // source under the configured customer-managed key is covered by the table grant on that key.
+    const secretArn = (source: SecretTaskSource) =>
+      source.pattern.startsWith('arn:')
+        ? source.pattern
         : this.formatArn({
             service: 'secretsmanager',
+            region: source.region,
             resource: 'secret',
-            resourceName: `${id}-??????`,
+            // Secrets Manager appends six random characters to the name of every secret's ARN.
+            resourceName: `${source.pattern}-??????`,
             arnFormat: ArnFormat.COLON_RESOURCE_NAME,
           });
-    const secrets = [...new Set([...deployment.identitySecrets, ...deployment.secretTaskSources.secrets])];
+    const parameterArn = (source: SecretTaskSource) =>
+      source.pattern.startsWith('arn:')
+        ? source.pattern
+        : this.formatArn({
+            service: 'ssm',
+            region: source.region,
+            resource: 'parameter',
+            resourceName: source.pattern.replace(/^\//, ''),
+          });
+    const secrets = [
+      ...new Set([
+        ...deployment.identitySecrets.map((id) => secretArn({ pattern: id, region: undefined })),
+        ...deployment.secretTaskSources.secrets.map(secretArn),
+      ]),
+    ];
     if (secrets.length > 0) {
-      role.addToPolicy(
-        new iam.PolicyStatement({
-          actions: ['secretsmanager:GetSecretValue'],
-          resources: secrets.map(secretArn),
-        }),
-      );
+      role.addToPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: secrets }));
     }
-    const parameters = deployment.secretTaskSources.parameters;
+    const parameters = [...new Set(deployment.secretTaskSources.parameters.map(parameterArn))];
     if (parameters.length > 0) {
-      role.addToPolicy(
-        new iam.PolicyStatement({
-          actions: ['ssm:GetParameter'],
-          resources: parameters.map((p) =>
-            this.formatArn({ service: 'ssm', resource: 'parameter', resourceName: p.replace(/^\//, '') }),
-          ),
-        }),
+      role.addToPolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: parameters }));
+    }
+    const templated = [
+      ...deployment.secretTaskSources.parameters.filter(isTemplated).map(parameterArn),
+      ...deployment.secretTaskSources.secrets.filter(isTemplated).map(secretArn),
+    ];
+    if (templated.length > 0) {
+      // cdk-nag names a wildcard finding by the resource as rendered, so each is acknowledged by name.
+      Validations.of(role).acknowledge(
+        ...templated.map((arn) => ({
+          id: `AwsSolutions-IAM5[Resource::${renderForNag(this, arn)}]`,
+          reason:
+            'A secret task names this parameter or secret with ${{ }} references, resolved when the run starts; the wildcard stands for exactly the part a run substitutes.',
+        })),
       );
     }
     role.addToPolicy(
@@ -332,6 +353,23 @@ export class StepfleetStack extends Stack {
       },
     );
   }
+}
+
+const isTemplated = (source: SecretTaskSource): boolean => source.pattern.includes('*');
+
+/** A resource as cdk-nag prints it: `Ref`s and `GetAtt`s of an `Fn::Join` as `<AWS::Region>`, `<Id.Arn>`. */
+function renderForNag(stack: Stack, value: string): string {
+  const render = (node: unknown): string => {
+    if (typeof node === 'string') return node;
+    const object = node as Record<string, unknown>;
+    if (typeof object.Ref === 'string') return `<${object.Ref}>`;
+    const getAtt = object['Fn::GetAtt'];
+    if (Array.isArray(getAtt)) return `<${getAtt.join('.')}>`;
+    const join = object['Fn::Join'];
+    if (Array.isArray(join)) return (join[1] as unknown[]).map(render).join(String(join[0]));
+    return JSON.stringify(node);
+  };
+  return render(stack.resolve(value));
 }
 
 /** The nearest CloudWatch retention at or above the configured days. */

@@ -9,6 +9,7 @@ import { validateInputs } from '../shared/engine/validateInputs.js';
 import type { Host } from '../shared/inventory/Host.js';
 import { loadInventory } from '../shared/inventory/loadInventory.js';
 import { loadTaskGroup } from '../shared/taskgroup/loadTaskGroup.js';
+import { parseTemplate } from '../shared/vars/index.js';
 import type { TaskGroup } from '../shared/taskgroup/schema.js';
 import type { StackConfig } from './config.js';
 
@@ -33,7 +34,17 @@ export interface Deployment {
   /** Problems that do not stop a deployment but will fail some hosts; the stack shows them at synth. */
   warnings: string[];
   /** SSM parameters and Secrets Manager secrets that `secret` tasks read. */
-  secretTaskSources: { parameters: string[]; secrets: string[] };
+  secretTaskSources: { parameters: SecretTaskSource[]; secrets: SecretTaskSource[] };
+}
+
+/**
+ * A parameter or secret a `secret` task reads, as far as synth can know it: the name (or ARN) with
+ * each `${{ }}` reference, resolved only at run time, replaced by `*`, and the task's `spec.region`
+ * (undefined: the stack's region).
+ */
+export interface SecretTaskSource {
+  pattern: string;
+  region: string | undefined;
 }
 
 /** Files that were not valid; synth stops with every located problem. */
@@ -239,15 +250,29 @@ function checkScheduleInputs(
   }
 }
 
-function secretSources(groups: TaskGroup[]): { parameters: string[]; secrets: string[] } {
-  const parameters = new Set<string>();
-  const secrets = new Set<string>();
+function secretSources(groups: TaskGroup[]): Deployment['secretTaskSources'] {
+  const parameters = new Map<string, SecretTaskSource>();
+  const secrets = new Map<string, SecretTaskSource>();
+  const add = (into: Map<string, SecretTaskSource>, name: string, region: string | undefined) => {
+    const source = { pattern: wildcardReferences(name), region };
+    into.set(`${region ?? ''} ${source.pattern}`, source);
+  };
   for (const group of groups) {
     for (const task of group.tasks) {
       if (task.type !== 'secret') continue;
-      if (task.spec.parameter !== undefined) parameters.add(task.spec.parameter);
-      if (task.spec.secret_id !== undefined) secrets.add(task.spec.secret_id);
+      if (task.spec.parameter !== undefined) add(parameters, task.spec.parameter, task.spec.region);
+      if (task.spec.secret_id !== undefined) add(secrets, task.spec.secret_id, task.spec.region);
     }
   }
-  return { parameters: [...parameters].sort(), secrets: [...secrets].sort() };
+  const sorted = (m: Map<string, SecretTaskSource>) =>
+    [...m.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, source]) => source);
+  return { parameters: sorted(parameters), secrets: sorted(secrets) };
+}
+
+/** Replaces each `${{ }}` reference with `*`: that part of the name is decided by the run. */
+function wildcardReferences(template: string): string {
+  return parseTemplate(template)
+    .parts.map((part) => (part.kind === 'text' ? part.text : '*'))
+    .join('')
+    .replace(/\*+/g, '*');
 }

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { StepfleetError } from '../shared/errors.js';
 import { registerCompile } from './commands/compile.js';
 import { registerGraph } from './commands/graph.js';
+import { registerHosts } from './commands/hosts.js';
 import { registerPlan } from './commands/plan.js';
 import { registerRerun } from './commands/rerun.js';
 import { registerRun } from './commands/run.js';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerGraph(program);
   registerCompile(program);
   registerPlan(program);
+  registerHosts(program);
   registerRun(program);
   registerRuns(program);
   registerRerun(program);

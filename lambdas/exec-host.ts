@@ -3,7 +3,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { execShard } from '../shared/engine/execShard.js';
 import { STEPFLEET_SSM_DOCUMENT_NAME } from '../shared/exec/ssm/stepfleetDocument.js';
-import { cloudRunnerDeps, createAwsClients, createRunStore } from './runtime/cloud.js';
+import { cloudRunnerDeps, cloudTaskTypes, createAwsClients, createRunStore } from './runtime/cloud.js';
 import { Executors } from './runtime/Executors.js';
 import { ENV } from './runtime/env.js';
 import { loadDeploymentBundle } from './runtime/loadDeploymentBundle.js';
@@ -11,7 +11,13 @@ import { logger } from './runtime/logger.js';
 import { ExecShardEvent } from './runtime/runnerEvents.js';
 
 const clients = createAwsClients();
-const base = { store: createRunStore(clients), bundle: loadDeploymentBundle(), clients };
+// Task types live as long as the container, so their per-region clients are made once.
+const base = {
+  store: createRunStore(clients),
+  bundle: loadDeploymentBundle(),
+  clients,
+  taskTypes: cloudTaskTypes(clients),
+};
 const documentName = process.env[ENV.ssmDocument] ?? STEPFLEET_SSM_DOCUMENT_NAME;
 
 /**

@@ -40,9 +40,12 @@ export class StepfleetFunction extends Construct {
   readonly function: NodejsFunction;
   readonly role: iam.Role;
   readonly logGroup: LogGroup;
+  /** The handler file it is built from, relative to the project root (`lambdas/exec-host.ts`). */
+  readonly entry: string;
 
   constructor(scope: Construct, id: string, props: StepfleetFunctionProps) {
     super(scope, id);
+    this.entry = props.entry;
     const { build } = props;
     this.logGroup = new LogGroup(this, 'Logs', {
       retention: build.logRetention,

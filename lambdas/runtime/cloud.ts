@@ -7,6 +7,8 @@ import type { RunnerDeps } from '../../shared/engine/RunnerDeps.js';
 import type { HostExecutor } from '../../shared/exec/HostExecutor.js';
 import type { Host } from '../../shared/inventory/Host.js';
 import { RunStore } from '../../shared/store/RunStore.js';
+import { createHttpTaskRunner } from '../../shared/tasktypes/httpTask.js';
+import { createSecretTaskRunner } from '../../shared/tasktypes/secretTask.js';
 import { BundledCatalog } from './BundledCatalog.js';
 import type { DeploymentBundle } from './DeploymentBundle.js';
 import { EventPublisher } from './EventPublisher.js';
@@ -50,6 +52,23 @@ export function createEventPublisher(clients: Pick<AwsClients, 'events'>): Event
   return new EventPublisher(clients.events, process.env[ENV.eventBus] ?? 'default');
 }
 
+/**
+ * The runner-side task types of a deployed function: `http` with Node's fetch, and `secret` reading
+ * Parameter Store or Secrets Manager with the function's own clients for its region, or with a
+ * client made on first use for another `spec.region` (and kept by the runner for the container).
+ * Build once per container (module scope); nothing is sent until a task runs.
+ */
+export function cloudTaskTypes(clients: Pick<AwsClients, 'ssm' | 'secrets'>): RunnerDeps['taskTypes'] {
+  return {
+    http: createHttpTaskRunner(),
+    secret: createSecretTaskRunner({
+      ssm: (region) => (region === undefined ? clients.ssm : new SSMClient({ region })),
+      secretsManager: (region) =>
+        region === undefined ? clients.secrets : new SecretsManagerClient({ region }),
+    }),
+  };
+}
+
 /** Executors are per invocation (exec-host); other runner steps never reach a host. */
 const NO_EXECUTOR = (host: Host): HostExecutor => {
   throw new Error(`this function does not run commands (host ${host.name})`);
@@ -57,10 +76,16 @@ const NO_EXECUTOR = (host: Host): HostExecutor => {
 
 /**
  * The RunnerDeps of a deployed function: the bundled catalog and inventory, the store, `ec2:`
- * selectors resolved through SSM, and whatever the invocation adds (executors, event sink).
+ * selectors resolved through SSM, the runner-side task types (`base.taskTypes`, else made here
+ * from the clients), and whatever the invocation adds (executors, event sink).
  */
 export function cloudRunnerDeps(
-  base: { store: RunStore; bundle: DeploymentBundle; clients: Pick<AwsClients, 'ssm'> },
+  base: {
+    store: RunStore;
+    bundle: DeploymentBundle;
+    clients: Pick<AwsClients, 'ssm' | 'secrets'>;
+    taskTypes?: RunnerDeps['taskTypes'];
+  },
   invocation: { executorFor?: (host: Host) => HostExecutor; events?: EventPublisher } = {},
 ): RunnerDeps {
   const catalog = new BundledCatalog(base.bundle);
@@ -69,7 +94,7 @@ export function cloudRunnerDeps(
     catalog,
     inventory: async () => base.bundle.hosts,
     executorFor: invocation.executorFor ?? NO_EXECUTOR,
-    taskTypes: {},
+    taskTypes: base.taskTypes ?? cloudTaskTypes(base.clients),
     resolveDeferred: (selectors) => resolveEc2Selectors(base.clients.ssm, selectors),
     ...(invocation.events ? { emit: invocation.events.emit } : {}),
   };

@@ -26,6 +26,8 @@ export interface ShardInput {
 export const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 /** Lease beyond the host timeout: time to store the result after a kill. */
 const LEASE_MARGIN_MS = 60_000;
+/** The shortest time a host whose timeout had to be cut is still given. */
+const MIN_CUT_TIMEOUT_MS = 10_000;
 /** How often a running shard looks for a cancel request in the store. */
 const CANCEL_POLL_MS = 2_000;
 
@@ -68,6 +70,15 @@ export async function execShard(
   }, CANCEL_POLL_MS);
   poll.unref?.();
 
+  // A timeout longer than a whole invocation could ever hold (`plan` warns of it) is cut to the
+  // time left, else no invocation would ever start the host; a timeout that merely does not fit
+  // in what is left of this invocation waits for the next one, which starts with a full budget.
+  const wholeInvocationMs = budget.remainingMs() - reserveMs;
+  const timeoutFor = (leftMs: number): number | undefined => {
+    if (timeoutMs <= leftMs) return timeoutMs;
+    if (timeoutMs > wholeInvocationMs && leftMs >= MIN_CUT_TIMEOUT_MS) return leftMs;
+    return undefined;
+  };
   let next = 0;
   let unfinished = false;
   const worker = async () => {
@@ -84,7 +95,8 @@ export async function execShard(
         });
         continue;
       }
-      if (budget.remainingMs() < timeoutMs + reserveMs) {
+      const hostTimeoutMs = timeoutFor(budget.remainingMs() - reserveMs);
+      if (hostTimeoutMs === undefined) {
         unfinished = true;
         continue;
       }
@@ -94,7 +106,7 @@ export async function execShard(
         group,
         task,
         host,
-        timeoutMs,
+        timeoutMs: hostTimeoutMs,
         retries: task.retries ?? group.defaults?.retries,
         values,
         cancel: cancel.signal,

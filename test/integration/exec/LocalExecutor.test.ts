@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalExecutor } from '../../../shared/exec/local/LocalExecutor.js';
 import { LOCAL_HOST } from '../../../shared/inventory/Host.js';
 import { execRequest, uniqueSleepSeconds, untilNone } from '../../support/fleet-requests.js';
-import { hostileString } from './hostileString.js';
+import { hostileString } from '../../support/hostileString.js';
 
 const run = promisify(execFile);
 

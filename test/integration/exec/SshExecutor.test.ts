@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SshExecutor } from '../../../shared/exec/ssh/SshExecutor.js';
 import { type Fleet, fleetHost, fleetHosts, startFleet } from '../../support/fleet.js';
 import { execRequest, uniqueSleepSeconds, untilNone } from '../../support/fleet-requests.js';
-import { hostileString } from './hostileString.js';
+import { hostileString } from '../../support/hostileString.js';
 
 const run = promisify(execFile);
 
