@@ -292,7 +292,9 @@ export class StepfleetStack extends Stack {
       ]),
     ];
     if (secrets.length > 0) {
-      role.addToPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: secrets }));
+      role.addToPolicy(
+        new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: secrets }),
+      );
     }
     const parameters = [...new Set(deployment.secretTaskSources.parameters.map(parameterArn))];
     if (parameters.length > 0) {

@@ -9,8 +9,8 @@ import { validateInputs } from '../shared/engine/validateInputs.js';
 import type { Host } from '../shared/inventory/Host.js';
 import { loadInventory } from '../shared/inventory/loadInventory.js';
 import { loadTaskGroup } from '../shared/taskgroup/loadTaskGroup.js';
-import { parseTemplate } from '../shared/vars/index.js';
 import type { TaskGroup } from '../shared/taskgroup/schema.js';
+import { parseTemplate } from '../shared/vars/index.js';
 import type { StackConfig } from './config.js';
 
 /** One TaskGroup as the stack deploys it. */

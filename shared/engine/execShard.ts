@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { layoutShards } from '../compile/shardPlan.js';
 import { StepfleetError } from '../errors.js';
 import type { ExecutionResult } from '../exec/HostExecutor.js';
@@ -61,6 +62,8 @@ export async function execShard(
   const reserveMs = STEPFLEET_LIMITS.invocationReserveSeconds * 1000;
 
   const cancel = new AbortController();
+  // Every running host listens to it (timeouts, retry sleeps): far more than the default 10.
+  setMaxListeners(0, cancel.signal);
   const onAbort = () => cancel.abort();
   deps.signal?.addEventListener('abort', onAbort, { once: true });
   if (deps.signal?.aborted || run.cancelRequested) cancel.abort();

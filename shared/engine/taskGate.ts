@@ -63,17 +63,22 @@ export async function taskGate(deps: RunnerDeps, input: TaskGateInput): Promise<
   const waveIndex = input.wave ?? 0;
   const wave = layout.waves[waveIndex];
   if (!wave) throw new StepfleetError('UNKNOWN_WAVE', `task "${task.name}" has no wave ${waveIndex}`);
-  for (const shard of wave.shards) {
-    await deps.store.markNotRun({
-      runId: run.id,
-      task: task.name,
-      shard,
-      reason: NOT_REACHED,
-      now: now(deps),
-    });
-  }
-  const counts = await deps.store.getTaskCounts({ runId: run.id, task: task.name });
   const ranSoFar = layout.waves.slice(0, waveIndex + 1).reduce((sum, w) => sum + w.hostCount, 0);
+  let counts = await deps.store.getTaskCounts({ runId: run.id, task: task.name });
+  // Usually every host of the wave already has its result; only when some do not (an invocation
+  // crashed or ran out of time) are the wave's hosts swept, which gives each a terminal status.
+  if (counts.finished < ranSoFar) {
+    for (const shard of wave.shards) {
+      await deps.store.markNotRun({
+        runId: run.id,
+        task: task.name,
+        shard,
+        reason: NOT_REACHED,
+        now: now(deps),
+      });
+    }
+    counts = await deps.store.getTaskCounts({ runId: run.id, task: task.name });
+  }
   const fresh = await deps.store.getRun(run.id);
   const cursor = afterWave({
     layout,

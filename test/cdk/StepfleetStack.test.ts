@@ -12,6 +12,7 @@ import {
 } from '../../shared/compile/resources.js';
 import { STEPFLEET_SSM_DOCUMENT } from '../../shared/exec/ssm/stepfleetDocument.js';
 import { loadTaskGroup } from '../../shared/taskgroup/loadTaskGroup.js';
+import { resolveIntrinsics } from './support/cloudFormation.js';
 import { ROOT, resourcesOf, type Synthesized, synthStack } from './synthStack.js';
 
 const EXAMPLE_GROUPS = ['deploy-web', 'fleet-facts', 'health-check', 'hello', 'restart-web'];
@@ -350,10 +351,26 @@ describe('StepfleetStack (cdk.json context, offline synth)', () => {
     });
 
     it('lets exec-host read the secret tasks’ parameters and nothing else of Parameter Store', () => {
+      const resources = template.toJSON().Resources;
       const get = statementsOf(template, 'ExecHost').filter((s) =>
         actionsOf([s]).includes('ssm:GetParameter'),
       );
-      expect(JSON.stringify(get[0]?.Resource)).toContain('parameter/deploy/token');
+      expect(get.map((s) => resolveIntrinsics(s.Resource, resources))).toEqual([
+        'arn:aws:ssm:us-east-1:123456789012:parameter/deploy/token',
+      ]);
+      for (const fn of ALL_FUNCTIONS) {
+        const ssmReads = actionsOf(statementsOf(template, fn)).filter((a) => /^ssm:GetParameters?/.test(a));
+        expect(ssmReads, fn).toEqual(fn === 'ExecHost' ? ['ssm:GetParameter'] : []);
+      }
+    });
+
+    it('gives exec-host no KMS permission when no key is configured (AWS-managed keys need none)', () => {
+      for (const fn of ALL_FUNCTIONS) {
+        expect(
+          actionsOf(statementsOf(template, fn)).filter((a) => a.startsWith('kms:')),
+          fn,
+        ).toEqual([]);
+      }
     });
 
     it('publishes run events from the functions that change run and task status only', () => {
@@ -407,6 +424,14 @@ describe('StepfleetStack with a network and a customer-managed key', () => {
     });
     synth.template.hasResourceProperties('AWS::SecretsManager::Secret', { KmsKeyId: keyArn });
     synth.template.hasResourceProperties('AWS::Scheduler::Schedule', { KmsKeyArn: keyArn });
+  });
+
+  it('lets exec-host decrypt with the configured key only (secret sources under it included)', () => {
+    const kms = statementsOf(synth.template, 'ExecHost').filter((s) =>
+      actionsOf([s]).some((a) => a.startsWith('kms:')),
+    );
+    expect(actionsOf(kms)).toContain('kms:Decrypt');
+    for (const statement of kms) expect([statement.Resource].flat()).toEqual([keyArn]);
   });
 
   it('keeps logs for the configured days', () => {

@@ -7,9 +7,13 @@ import { envNameField } from '../fields.js';
  */
 export const HttpSpecSchema = z
   .strictObject({
-    url: z.string().regex(/^(?:https?:\/\/\S+|\$\{\{.+)$/, {
-      error: 'must be an http:// or https:// URL (or a ${{ }} reference to one)',
-    }),
+    url: z
+      .string()
+      // `${{ … }}` references may hold spaces; the URL around them may not.
+      .refine((url) => /^(?:https?:\/\/\S+|#\S*)$/.test(url.replace(/\$\{\{.*?\}\}/g, '#')), {
+        error: 'must be an http:// or https:// URL (or a ${{ }} reference to one)',
+      })
+      .meta({ description: 'http:// or https:// URL; ${{ }} references are URL-encoded where they stand.' }),
     method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']).optional(),
     headers: z.record(z.string(), z.string()).optional(),
     body: z.string().optional(),

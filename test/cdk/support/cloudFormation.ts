@@ -139,6 +139,9 @@ export function taskStatesOf(definition: unknown): Map<string, string> {
  * Whether an IAM policy resource pattern (`*` any run of characters, `?` one character) covers `arn`.
  */
 export function iamResourceMatches(pattern: string, arn: string): boolean {
-  const regex = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const regex = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${regex}$`).test(arn);
 }
