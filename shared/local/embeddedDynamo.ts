@@ -1,19 +1,8 @@
-import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
-/** dynalite ships no types; this is the part of its factory stepfleet uses. */
-type DynaliteFactory = (options: {
-  path?: string;
-  createTableMs?: number;
-  deleteTableMs?: number;
-  updateTableMs?: number;
-}) => Server;
-
-const require = createRequire(import.meta.url);
-
-/** A DynamoDB-compatible server in this process, and an SDK v3 client for it. */
+/** A DynamoDB-compatible server embedded in this process, and an SDK v3 client for it. */
 export interface EmbeddedDynamo {
   client: DynamoDBClient;
   endpoint: string;
@@ -21,25 +10,45 @@ export interface EmbeddedDynamo {
 }
 
 /**
- * Starts dynalite on 127.0.0.1 (a random port) in this process: in memory, or on disk under
- * `path` (LevelDB), which is how local runs are kept between invocations of the CLI.
+ * The worker's code: dynalite on 127.0.0.1 (a random port), reporting its port, closing its
+ * server and its LevelDB on `stop`. Plain CommonJS text, so the worker needs no TypeScript loader.
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const dynalite = require(workerData.dynalite);
+const server = dynalite({ ...(workerData.path ? { path: workerData.path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+server.once('error', (error) => parentPort.postMessage({ error: String(error && error.message || error) }));
+server.listen(0, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port }));
+parentPort.on('message', (message) => {
+  if (message !== 'stop') return;
+  server.close(() => {
+    const db = server.db;
+    if (db && db.close) db.close(() => process.exit(0));
+    else process.exit(0);
+  });
+});
+`;
+
+/**
+ * Starts dynalite in a worker thread of this process: in memory, or on disk under `path`
+ * (LevelDB), which is how local runs are kept between invocations of the CLI. The thread keeps
+ * the store's own work (validation, LevelDB) off the thread that drives the run; requests reach it
+ * over loopback HTTP through the real AWS SDK, exactly as they would reach DynamoDB.
  */
 export async function startEmbeddedDynamo(options: { path?: string } = {}): Promise<EmbeddedDynamo> {
-  const dynalite = require('dynalite') as DynaliteFactory;
-  const server = dynalite({
-    ...(options.path ? { path: options.path } : {}),
-    createTableMs: 0,
-    deleteTableMs: 0,
-    updateTableMs: 0,
+  const dynalitePath = createRequire(import.meta.url).resolve('dynalite');
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: { dynalite: dynalitePath, path: options.path },
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the embedded store exited (code ${code})`)));
+    worker.once('message', (message: { port?: number; error?: string }) => {
+      if (message.port) resolve(message.port);
+      else reject(new Error(message.error ?? 'the embedded store did not start'));
     });
   });
-  const { port } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({
     endpoint,
@@ -52,10 +61,9 @@ export async function startEmbeddedDynamo(options: { path?: string } = {}): Prom
     endpoint,
     stop: async () => {
       client.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      // dynalite keeps its LevelDB open until the server's database is closed.
-      const db = (server as unknown as { db?: { close?: (cb: () => void) => void } }).db;
-      if (db?.close) await new Promise<void>((resolve) => db.close?.(() => resolve()));
+      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      worker.postMessage('stop');
+      await exited;
     },
   };
 }
