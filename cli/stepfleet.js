@@ -1,10 +1,18 @@
 #!/usr/bin/env node
-// Launcher: runs the TypeScript CLI through tsx, so the installed package needs no build step.
-import { register } from 'tsx/esm/api';
+// Launcher: runs the bundled CLI (dist/, built by `npm ci` and before the tests), or the
+// TypeScript sources through tsx when no bundle has been built.
+import { existsSync } from 'node:fs';
 
 // The CLI supports Node.js 20 (DESIGN §7); the AWS SDK's notice about its own future support is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-register();
-const { main } = await import('./main.ts');
-await main(process.argv);
+const bundle = new URL('../dist/stepfleet.mjs', import.meta.url);
+let cli;
+if (existsSync(bundle)) {
+  cli = await import(bundle.href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  cli = await import('./main.ts');
+}
+await cli.main(process.argv);

@@ -1,21 +1,12 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { cloudRunnerDeps, createAwsClients, createEventPublisher, createRunStore } from './runtime/cloud.js';
-import { ENV } from './runtime/env.js';
 import { flushEvents } from './runtime/flushEvents.js';
-import { type LaunchedRun, launchRun, parseStateMachineArns } from './runtime/launchRun.js';
-import { loadDeploymentBundle } from './runtime/loadDeploymentBundle.js';
+import { createLauncher, type LaunchedRun, launchRun } from './runtime/launchRun.js';
 import { logger } from './runtime/logger.js';
 import { ScheduledRunEvent } from './runtime/runnerEvents.js';
 import { scheduledRunId } from './runtime/scheduledRunId.js';
 
-const clients = createAwsClients();
-const events = createEventPublisher(clients);
-const deps = cloudRunnerDeps(
-  { store: createRunStore(clients), bundle: loadDeploymentBundle(), clients },
-  { events },
-);
-const stateMachines = parseStateMachineArns(process.env[ENV.stateMachines]);
+const { clients, events, deps, stateMachines } = createLauncher();
 
 /**
  * Target of each TaskGroup's EventBridge Scheduler schedule. The run id comes from the scheduled

@@ -3,21 +3,12 @@ import middy from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { parseRequest, StartRunBody } from '../runtime/apiRequests.js';
-import { cloudRunnerDeps, createAwsClients, createEventPublisher, createRunStore } from '../runtime/cloud.js';
-import { ENV } from '../runtime/env.js';
 import { flushEvents } from '../runtime/flushEvents.js';
 import { httpErrors, json, statusUrl } from '../runtime/http.js';
-import { launchRun, parseStateMachineArns } from '../runtime/launchRun.js';
-import { loadDeploymentBundle } from '../runtime/loadDeploymentBundle.js';
+import { createLauncher, launchRun } from '../runtime/launchRun.js';
 import { logger } from '../runtime/logger.js';
 
-const clients = createAwsClients();
-const events = createEventPublisher(clients);
-const deps = cloudRunnerDeps(
-  { store: createRunStore(clients), bundle: loadDeploymentBundle(), clients },
-  { events },
-);
-const stateMachines = parseStateMachineArns(process.env[ENV.stateMachines]);
+const { clients, events, deps, stateMachines } = createLauncher();
 
 /**
  * `POST /runs`: checks and records the run, starts its state machine, answers 202 with the run

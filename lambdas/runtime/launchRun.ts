@@ -2,6 +2,9 @@ import { ExecutionAlreadyExists, type SFNClient, StartExecutionCommand } from '@
 import type { RunnerDeps } from '../../shared/engine/RunnerDeps.js';
 import { type RunRequest, startRun } from '../../shared/engine/startRun.js';
 import { UnknownTaskGroupError } from '../../shared/errors.js';
+import { cloudRunnerDeps, createAwsClients, createEventPublisher, createRunStore } from './cloud.js';
+import { ENV } from './env.js';
+import { loadDeploymentBundle } from './loadDeploymentBundle.js';
 
 /** TaskGroup name → ARN of its state machine (the `STEPFLEET_STATE_MACHINES` variable). */
 export type StateMachineArns = Readonly<Record<string, string>>;
@@ -60,4 +63,19 @@ export function parseStateMachineArns(text: string | undefined): StateMachineArn
     throw new Error('STEPFLEET_STATE_MACHINES must be a JSON object of TaskGroup name to state machine ARN');
   }
   return value as StateMachineArns;
+}
+
+/**
+ * What a function that starts runs (the API's `POST /runs`, the scheduler's target) creates once
+ * per container: AWS clients, the run's dependencies with an event publisher, and the state
+ * machine of each TaskGroup.
+ */
+export function createLauncher() {
+  const clients = createAwsClients();
+  const events = createEventPublisher(clients);
+  const deps = cloudRunnerDeps(
+    { store: createRunStore(clients), bundle: loadDeploymentBundle(), clients },
+    { events },
+  );
+  return { clients, events, deps, stateMachines: parseStateMachineArns(process.env[ENV.stateMachines]) };
 }

@@ -16,7 +16,7 @@ export function writeFleetInventory(fleet: FleetDescriptor, dir: string): { file
       user: 'root',
       identity_file: fleet.clientIdentityFile,
       known_hosts: fleet.knownHostsFile,
-      connect_timeout: '5s',
+      connect_timeout: '20s',
     },
     hosts: fleet.hosts.map((h, i) => ({
       name: names[i],

@@ -3,6 +3,7 @@ import type { Client, ClientChannel } from 'ssh2';
 import {
   LaunchError,
   type LaunchedProcess,
+  OUTPUT_FILE_LIMIT_BYTES,
   type ProcessEnd,
   type ProcessSinks,
   type SupervisionOptions,
@@ -15,9 +16,11 @@ import {
   collectCommand,
   jobHeader,
   killCommand,
+  outputMarker,
 } from './remoteCommands.js';
 import { SshConnectError } from './SshConnectError.js';
 import { type SshConnectionOptions, SshConnectionPool } from './SshConnectionPool.js';
+import { TrailerSplitter } from './TrailerSplitter.js';
 
 /** Options of {@link SshExecutor}. */
 export interface SshExecutorOptions extends SshConnectionOptions, SupervisionOptions {
@@ -80,8 +83,15 @@ export class SshExecutor implements HostExecutor {
 
     const { channel } = main;
     channel.on('data', sinks.stdout);
-    channel.stderr.on('data', sinks.stderr);
-    channel.write(jobHeader(request));
+    // The job sends the output file after a marker at the end of stderr (see jobHeader).
+    const trailer = new TrailerSplitter(outputMarker(id), sinks.stderr, OUTPUT_FILE_LIMIT_BYTES + 1);
+    let outputFile: Buffer | undefined;
+    channel.stderr.on('data', (chunk: Buffer) => trailer.push(chunk));
+    const finished = main.end.then((end) => {
+      outputFile = trailer.end();
+      return end;
+    });
+    channel.write(jobHeader(request, id, OUTPUT_FILE_LIMIT_BYTES));
     if (request.stdin !== undefined) channel.write(request.stdin);
     channel.end();
 
@@ -89,17 +99,23 @@ export class SshExecutor implements HostExecutor {
     const side = (helper: string): Promise<Buffer> => runHelper(client, helper, sideTimeoutMs);
     let collected = false;
     return {
-      finished: main.end,
+      finished,
       kill: async () => {
         await side(killCommand(id)).catch(() => {});
       },
       readOutputFile: async (limitBytes) => {
+        // The job already sent the file and removed its directory; a side session reads it only
+        // when the job could not finish (its stderr ended before the marker).
+        if (outputFile !== undefined) {
+          collected = true;
+          return outputFile;
+        }
         const bytes = await side(collectCommand(id, limitBytes + 1));
         collected = true;
         return bytes;
       },
       cleanup: async () => {
-        if (!collected) await side(cleanupCommand(id)).catch(() => {});
+        if (!collected && outputFile === undefined) await side(cleanupCommand(id)).catch(() => {});
       },
     };
   }

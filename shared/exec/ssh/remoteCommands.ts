@@ -11,13 +11,14 @@ import type { ExecutionRequest } from '../HostExecutor.js';
  * Main channel: {@link bootstrapCommand}. It makes sure it leads its own process group (OpenSSH
  * already runs each session in a new session; otherwise it re-executes itself under `setsid`),
  * records the group id in `pgid`, copies the `+`-prefixed job lines from stdin up to the `.` line
- * into `job`, and execs `sh job`: the job exports the variables and execs the user's shell, so the
- * process sshd reports the exit status (or signal) of is the user's shell itself. Whatever stdin
- * follows the `.` line is the command's stdin: the shell's `read` takes one byte at a time from a
- * pipe, so it never consumes more than the header.
+ * into `job`, and execs `sh job`: the job exports the variables, runs the user's shell, then sends
+ * back the output file after a marker on stderr (see {@link jobHeader}). Whatever stdin follows
+ * the `.` line is the command's stdin: the shell's `read` takes one byte at a time from a pipe, so
+ * it never consumes more than the header.
  *
- * Side channels: {@link killCommand} (timeout/cancel: `kill -9 -PGID`), {@link collectCommand}
- * (read `$STEPFLEET_OUTPUT` and remove the directory), {@link cleanupCommand}.
+ * Side channels, only when the main channel could not finish its job: {@link killCommand}
+ * (timeout/cancel: `kill -9 -PGID`), {@link collectCommand} (read `$STEPFLEET_OUTPUT` and remove
+ * the directory), {@link cleanupCommand}.
  */
 
 // One line, no single quotes and no `!`, so that any login shell (even csh) passes it through.
@@ -51,10 +52,27 @@ export function bootstrapCommand(id: string): string {
 }
 
 /**
+ * Marks the end of the command's stderr: what follows it on the main channel's stderr is the
+ * `$STEPFLEET_OUTPUT` file. It carries the execution's random id, so nothing but this execution's
+ * own job writes it.
+ */
+export function outputMarker(id: string): string {
+  dirOf(id);
+  return `\u001estepfleet-output-${id}\u001e`;
+}
+
+/**
  * The job script, framed for the bootstrap: every line prefixed with `+`, then a `.` line. The
  * request's stdin, if any, is written after it.
+ *
+ * The job runs the user's shell as a child (it inherits the rest of stdin), then writes
+ * {@link outputMarker} and the first `limitBytes + 1` bytes of the output file to stderr, removes
+ * the execution's directory and ends as its child did: with its exit status, or by the same
+ * signal. Outputs thus come back on the command's own channel, with no second session per host.
+ * (An exit status above 128 is reported as the matching signal, as a shell cannot tell the two
+ * apart.)
  */
-export function jobHeader(request: ExecutionRequest): string {
+export function jobHeader(request: ExecutionRequest, id: string, limitBytes: number): string {
   const lines = [
     // The job holds the environment (maybe secrets): the shell has it open, so it can go now.
     'rm -f "$1/job"',
@@ -64,7 +82,15 @@ export function jobHeader(request: ExecutionRequest): string {
     ': >"$STEPFLEET_OUTPUT"',
   ];
   if (request.workdir !== undefined) lines.push(`cd ${shellQuote(request.workdir)} || exit 1`);
-  lines.push(`exec ${shellArgv(request.shell, request.command).map(shellQuote).join(' ')}`);
+  lines.push(
+    shellArgv(request.shell, request.command).map(shellQuote).join(' '),
+    'rc=$?',
+    `printf '%s' ${shellQuote(outputMarker(id))} >&2`,
+    `head -c ${Math.floor(limitBytes) + 1} "$1/output" >&2`,
+    'cd / && rm -rf "$1"',
+    '[ $rc -gt 128 ] && [ $rc -lt 160 ] && kill -$((rc - 128)) $$',
+    'exit $rc',
+  );
   const script = lines.join('\n');
   return `${script
     .split('\n')

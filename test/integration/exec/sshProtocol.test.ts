@@ -37,13 +37,17 @@ describe('known_hosts', () => {
 describe('remote command framing', () => {
   it('prefixes every job line, so no value can end the header early', () => {
     // Prepare
-    const header = jobHeader({
-      host: { name: 'h', transport: 'ssh', tags: [] },
-      command: 'echo hi',
-      env: { V: 'a\n.\nb' },
-      timeoutMs: 1_000,
-      confidential: [],
-    });
+    const header = jobHeader(
+      {
+        host: { name: 'h', transport: 'ssh', tags: [] },
+        command: 'echo hi',
+        env: { V: 'a\n.\nb' },
+        timeoutMs: 1_000,
+        confidential: [],
+      },
+      'a'.repeat(32),
+      1024,
+    );
 
     // Assess: the only line that is not `+`-prefixed is the final `.`.
     const lines = header.split('\n');

@@ -190,35 +190,14 @@ describe('stepfleet run on a fleet of 20 real sshd hosts', () => {
       'name: long\ntasks:\n  - { name: wait, type: exec, targets: [all], timeout: 1m, spec: { command: "sleep 30" } }\n  - { name: after, type: exec, depends_on: [wait], targets: [all], spec: { command: "true" } }\n',
     );
     const events = join(dir, 'events.jsonl');
-    const child = spawn(
-      process.execPath,
-      [
-        join(ROOT, 'cli/stepfleet.js'),
-        'run',
-        file,
-        '-i',
-        inventory,
-        '--json',
-        '--events',
-        events,
-        '--state-dir',
-        join(dir, 'cancel-state'),
-      ],
-      {
-        env: { ...process.env, NO_COLOR: '1' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stdout = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const { child, stdout, exited } = spawnRun(file, events, join(dir, 'cancel-state'));
     await waitFor(() => countRunning(events) >= HOSTS, 30_000);
     // Act
     child.kill('SIGINT');
     const code = await exited;
     // Assess
     expect(code).toBe(130);
-    const result = JSON.parse(stdout) as RunResult;
+    const result = JSON.parse(stdout()) as RunResult;
     expect(result.status).toBe('cancelled');
     expect(hostStatuses(result, 'wait')).toEqual(Array(HOSTS).fill('cancelled'));
     expect(hostStatuses(result, 'after')).toEqual(Array(HOSTS).fill('cancelled'));
@@ -233,35 +212,14 @@ describe('stepfleet run on a fleet of 20 real sshd hosts', () => {
       'name: die\ntasks:\n  - { name: slow, type: exec, targets: [all], strategy: { tolerated_failures: 1 }, timeout: 1m, spec: { command: "sleep 3; hostname" } }\n',
     );
     const events = join(dir, 'die-events.jsonl');
-    const child = spawn(
-      process.execPath,
-      [
-        join(ROOT, 'cli/stepfleet.js'),
-        'run',
-        file,
-        '-i',
-        inventory,
-        '--json',
-        '--events',
-        events,
-        '--state-dir',
-        join(dir, 'die-state'),
-      ],
-      {
-        env: { ...process.env, NO_COLOR: '1' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stdout = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const { stdout, exited } = spawnRun(file, events, join(dir, 'die-state'));
     await waitFor(() => countRunning(events) >= HOSTS, 30_000);
     // Act
     await fleet.killHost(4);
     const code = await exited;
     // Assess
     expect(code).toBe(0);
-    const result = JSON.parse(stdout) as RunResult;
+    const result = JSON.parse(stdout()) as RunResult;
     const hosts = result.results.slow?.hosts ?? {};
     expect(Object.keys(hosts)).toHaveLength(HOSTS);
     expect(['failed', 'unreachable']).toContain(hosts[names[4] as string]?.status);
@@ -270,6 +228,30 @@ describe('stepfleet run on a fleet of 20 real sshd hosts', () => {
     }
   });
 });
+
+/** Starts `stepfleet run --json` on the fleet in the background, streaming events to `events`. */
+function spawnRun(file: string, events: string, stateDir: string) {
+  const child = spawn(
+    process.execPath,
+    [
+      join(ROOT, 'cli/stepfleet.js'),
+      'run',
+      file,
+      '-i',
+      inventory,
+      '--json',
+      '--events',
+      events,
+      '--state-dir',
+      stateDir,
+    ],
+    { env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stdout = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { child, stdout: () => stdout, exited };
+}
 
 function countRunning(file: string): number {
   try {
