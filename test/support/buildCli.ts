@@ -7,5 +7,9 @@ import { join } from 'node:path';
  */
 export default function setup(): void {
   const root = join(import.meta.dirname, '../..');
-  execFileSync(process.execPath, [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'scripts/build.ts')], { stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'scripts/build.ts')],
+    { stdio: 'inherit' },
+  );
 }
