@@ -9,7 +9,7 @@ import { logger } from './logger.js';
 /** `source` of every event stepfleet publishes. */
 export const EVENT_SOURCE = 'stepfleet';
 
-/** `detail-type` of each kind of event. Host events are not published (see docs/deploy.md). */
+/** `detail-type` of each kind of event. Host events are not published (see the README, "Subscribe to run events"). */
 export const DETAIL_TYPES = {
   run: 'Stepfleet Run Status Change',
   task: 'Stepfleet Task Status Change',

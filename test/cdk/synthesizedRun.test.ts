@@ -317,7 +317,20 @@ function publishedFor(runId: string): { detailType: string; detail: Record<strin
     .filter((e) => e.detail.runId === runId);
 }
 
+/** What the functions logged (Powertools writes one JSON line per entry to stdout). */
+const logs: string[] = [];
+const writeStdout = process.stdout.write.bind(process.stdout);
+
 beforeAll(async () => {
+  // Keep the functions' log lines for the assertions below, out of the test report.
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
+    if (text.includes('"service":"stepfleet"')) {
+      logs.push(text);
+      return true;
+    }
+    return writeStdout(chunk, ...rest);
+  }) as typeof process.stdout.write;
   savedEnv = process.env;
   fleet = await startFleet({ count: HOSTS });
   dynamo = await startDynalite();
@@ -401,6 +414,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
+  process.stdout.write = writeStdout;
   process.env = savedEnv;
   for (const mock of [sfn, secrets, ssm, events]) mock.restore();
   await fleet?.stop();
@@ -562,5 +576,13 @@ describe('a stack synthesized for a loopback fleet of 6 sshd hosts', () => {
 
   it('executed every synthesized state machine', () => {
     expect([...executed].sort()).toEqual([...machines.values()].map((m) => m.logicalId).sort());
+  });
+
+  it('logs structured lines at every level without the confidential token or the SSH key', () => {
+    const all = logs.join('');
+    expect(logs.length).toBeGreaterThan(10);
+    expect(all).not.toContain(TOKEN);
+    expect(all).not.toContain('PRIVATE KEY');
+    expect(all).not.toContain('s3cr3t');
   });
 });

@@ -66,8 +66,9 @@ export async function loadDeployedFunctions(input: {
       ...environment,
       AWS_LAMBDA_FUNCTION_NAME: logicalId,
       LAMBDA_TASK_ROOT: taskRoot,
-      // Keeps the test's output readable; the level is the only variable changed.
-      POWERTOOLS_LOG_LEVEL: 'SILENT',
+      // The most talkative level, so the tests can read everything the functions log; the level
+      // is the only variable changed.
+      POWERTOOLS_LOG_LEVEL: 'DEBUG',
     };
     try {
       const module = (await import(join(input.projectRoot, construct.entry))) as { handler: LambdaHandler };

@@ -182,6 +182,57 @@ describe('stepfleet run on a fleet of 20 real sshd hosts', () => {
     expect(refused.stderr).toContain('selector "cache-*" of task "a" matches no host');
   });
 
+  it('reruns only the failed hosts of a failed task, and what depends on it, with the original inputs', async () => {
+    // Prepare: two hosts fail while a marker file named after them exists (hosts share /tmp).
+    const flag = join(dir, `fail-${process.pid}`);
+    const file = join(dir, 'flaky.yaml');
+    writeFileSync(
+      file,
+      [
+        'name: flaky-fleet',
+        'inputs: { tag: { default: none } }',
+        'tasks:',
+        '  - { name: prepare, type: exec, targets: [local], spec: { command: \'echo "stamp=ok" >> "$STEPFLEET_OUTPUT"\' }, exports: [{ name: stamp }] }',
+        `  - { name: check, type: exec, depends_on: [prepare], targets: [all], imports: [{ from: prepare, variable: stamp }], spec: { command: 'test ! -e ${flag}-$(hostname) && echo "$STAMP \${{ inputs.tag }}"' } }`,
+        '  - { name: after, type: exec, depends_on: [check], targets: ["tag:web"], spec: { command: hostname } }',
+        '',
+      ].join('\n'),
+    );
+    const failing = [fleet.hosts[2], fleet.hosts[13]].map((h) => h?.hostname as string);
+    for (const name of failing) writeFileSync(`${flag}-${name}`, '');
+    const state = join(dir, 'rerun-state');
+    const first = await runCli([
+      'run',
+      file,
+      '-i',
+      inventory,
+      '--input',
+      'tag=v7',
+      '--json',
+      '--state-dir',
+      state,
+    ]);
+    expect(first.code).toBe(1);
+    const failed = JSON.parse(first.stdout) as RunResult;
+    expect(
+      Object.values(failed.results.check?.hosts ?? {}).filter((h) => h.status === 'failed'),
+    ).toHaveLength(2);
+    expect(failed.results.after?.status).toBe('skipped');
+    for (const name of failing) rmSync(`${flag}-${name}`);
+    // Act
+    const again = await runCli(['rerun', failed.id, '--failed', '--json', '--state-dir', state]);
+    // Assess
+    expect(again.code).toBe(0);
+    const rerun = JSON.parse(again.stdout) as RunResult;
+    expect(rerun.status).toBe('succeeded');
+    expect(rerun.inputs.tag).toBe('v7');
+    expect(rerun.results.prepare?.status).toBe('success');
+    expect(Object.keys(rerun.results.prepare?.hosts ?? {})).toEqual([]);
+    expect(Object.keys(rerun.results.check?.hosts ?? {}).sort()).toEqual([names[2], names[13]].sort());
+    for (const host of Object.values(rerun.results.check?.hosts ?? {})) expect(host.stdout).toBe('ok v7\n');
+    expect(Object.keys(rerun.results.after?.hosts ?? {})).toHaveLength(HOSTS / 2);
+  });
+
   it('cancels on Ctrl-C: every host ends cancelled, stored, and nothing is left running on the hosts', async () => {
     // Prepare
     const file = join(dir, 'long.yaml');
