@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import type { RunResult } from '../../shared/store/types.js';
 import { EXIT } from '../exitCodes.js';
+import { renderSummary } from '../summary.js';
 import { apiUrlFrom, RemoteApi } from './remoteApi.js';
 import { reportRemoteError } from './remoteOutput.js';
 
@@ -17,7 +19,7 @@ interface RunSummary {
   finishedAt?: string | null;
 }
 
-/** `stepfleet remote list|show|cancel` against the deployed API (the local `runs` stay the lead's). */
+/** `stepfleet remote list|show|cancel`: the same as `stepfleet runs … --remote`. */
 export function registerRemoteRuns(program: Command): void {
   const remote = program
     .command('remote')
@@ -79,11 +81,7 @@ export async function showRemoteRun(o: RemoteOptions, runId: string): Promise<nu
       `runs/${encodeURIComponent(runId)}`,
     );
     if (o.json) print(run);
-    else {
-      process.stdout.write(`${run.id}  ${run.taskGroup}  ${run.status}\n`);
-      for (const [task, r] of Object.entries(run.results ?? {}))
-        process.stdout.write(`  ${task}  ${r.status}\n`);
-    }
+    else process.stdout.write(renderSummary(run as unknown as RunResult, process.stdout, 'the deployment'));
     return run.status === 'failed' || run.status === 'cancelled' ? EXIT.runFailed : EXIT.ok;
   } catch (error) {
     return reportRemoteError(error);
