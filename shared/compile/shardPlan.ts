@@ -74,6 +74,16 @@ export function layoutShards(hostCount: number, strategy: Strategy | undefined):
   );
   const shardConcurrency = Math.min(shardSize, concurrency.hostsPerShard ?? shardSize);
 
+  const waves = cutWaves(hostCount, waveSize, shardSize);
+  return { hostCount, shardSize, shardConcurrency, waves, toleratedFailures };
+}
+
+/**
+ * Cuts `hostCount` hosts, in order, into waves of `waveSize` and each wave into shards of at most
+ * `shardSize`. Shards are numbered across the task and never span two waves, so the gate after a
+ * wave reads exactly that wave's shards. The run store lays plans out with the same function.
+ */
+export function cutWaves(hostCount: number, waveSize: number, shardSize: number): Wave[] {
   const waves: Wave[] = [];
   let nextShard = 0;
   for (let first = 0; first < hostCount; first += waveSize) {
@@ -86,7 +96,7 @@ export function layoutShards(hostCount: number, strategy: Strategy | undefined):
     });
     nextShard += shardCount;
   }
-  return { hostCount, shardSize, shardConcurrency, waves, toleratedFailures };
+  return waves;
 }
 
 /** Host index range `[start, end)` of a shard, within the task's host list. */
