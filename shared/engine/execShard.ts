@@ -4,7 +4,7 @@ import { StepfleetError } from '../errors.js';
 import type { ExecutionResult } from '../exec/HostExecutor.js';
 import type { Host } from '../inventory/Host.js';
 import { STEPFLEET_LIMITS } from '../limits.js';
-import type { HostRecord } from '../store/types.js';
+import type { HostRecord, HostStatus } from '../store/types.js';
 import type { Task, TaskGroup } from '../taskgroup/schema.js';
 import { parseDuration } from '../taskgroup/values.js';
 import { notRun } from '../tasktypes/notRun.js';
@@ -84,6 +84,7 @@ export async function execShard(
   };
   let next = 0;
   let unfinished = false;
+  const toCount: HostJob['toCount'] = [];
   const worker = async () => {
     while (next < hosts.length) {
       const host = hosts[next++] as Host;
@@ -115,6 +116,7 @@ export async function execShard(
         cancel: cancel.signal,
         budget,
         baseDir: entry.baseDir,
+        toCount,
       });
       if (!finished) unfinished = true;
     }
@@ -124,6 +126,8 @@ export async function execShard(
   } finally {
     clearInterval(poll);
     deps.signal?.removeEventListener('abort', onAbort);
+    // One counter write per batch of hosts instead of one per host (see countFinalHosts).
+    await deps.store.countFinalHosts({ runId: run.id, task: task.name, shard: input.shard, hosts: toCount });
   }
   return { done: !unfinished };
 }
@@ -140,6 +144,8 @@ interface HostJob {
   cancel: AbortSignal;
   budget: { remainingMs(): number };
   baseDir: string | undefined;
+  /** Final results this invocation recorded, counted together at its end. */
+  toCount: { host: string; status: HostStatus }[];
 }
 
 /** Runs one host through its attempts; false when it must be resumed by a later invocation. */
@@ -190,8 +196,10 @@ async function runHost(job: HostJob): Promise<boolean> {
       result: kept,
       final,
       confidentialOutputs: declared.filter((name) => isConfidentialExport(task, name)),
+      deferCount: true,
       now: now(deps),
     });
+    if (completed.kind === 'recorded' && final) job.toCount.push({ host: host.name, status: completed.record.status as HostStatus });
     emitHost(deps, input, task, host, completed.record);
     if (final) return true;
     const delay = retryDelayMs(job.retries, attempt);

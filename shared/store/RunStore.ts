@@ -76,6 +76,8 @@ const OUTPUTS_MAX_BYTES = 160 * 1024;
 const SHARD_ITEM_MAX_BYTES = 350 * 1024;
 const ERROR_MAX_BYTES = 4 * 1024;
 /** Conditional writes lost to a concurrent writer are re-evaluated at most this many times. */
+/** Hosts counted by one conditional update (its condition names each; expressions stay small). */
+const COUNT_BATCH = 40;
 const CONTENTION_ROUNDS = 8;
 const MARK_CONCURRENCY = 16;
 const COUNTED_STATUSES = [
@@ -627,7 +629,7 @@ export class RunStore {
       condition: `${e.name('claimToken')} = ${e.value(claim.token)} AND ${e.name('status')} = ${e.value('running')}`,
     });
     if (updated) {
-      if (final) await this.#count(updated, status);
+      if (final && !input.deferCount) await this.#count(updated, status);
       return { kind: 'recorded', record: toHostRecord(updated) };
     }
     const stored = await this.#db.get<HostItem>(keys.host(claim.runId, claim.task, claim.host));
@@ -822,6 +824,35 @@ export class RunStore {
       }
     }
     throw contention(ref);
+  }
+
+  /**
+   * Counts final hosts recorded with `deferCount`, many per write: one conditional update adds a
+   * batch of hosts to the shard's `counted` set and their statuses to the counters, refused when
+   * any of them is counted already; a refused batch is counted host by host (each exactly once).
+   * A runner that dies before calling this leaves hosts final but uncounted: the gate's sweep
+   * (`markNotRun`) counts them.
+   */
+  async countFinalHosts(input: { runId: string; task: string; shard: number; hosts: readonly { host: string; status: HostStatus }[] }): Promise<void> {
+    for (let at = 0; at < input.hosts.length; at += COUNT_BATCH) {
+      const batch = input.hosts.slice(at, at + COUNT_BATCH);
+      const e = new Expression();
+      const counted = e.name('counted');
+      const increments = new Map<HostStatus, number>();
+      for (const { status } of batch) increments.set(status, (increments.get(status) ?? 0) + 1);
+      const added = await this.#db.updateIf(keys.count(input.runId, input.task, input.shard), e, {
+        update:
+          `SET ${e.assignments({ type: 'count', task: input.task, shard: input.shard, [TTL_ATTRIBUTE]: this.#expiresAt(this.#clock()) })} ` +
+          `ADD ${counted} ${e.value(new Set(batch.map((b) => b.host)))}, ` +
+          [...increments].map(([status, n]) => `${e.name(`n_${status}`)} ${e.value(n)}`).join(', '),
+        condition: batch.map((b) => `NOT contains(${counted}, ${e.value(b.host)})`).join(' AND '),
+        returnItem: false,
+      });
+      if (added) continue;
+      for (const { host, status } of batch) {
+        await this.#count({ runId: input.runId, task: input.task, shard: input.shard, host } as HostItem, status);
+      }
+    }
   }
 
   /**

@@ -185,6 +185,8 @@ export interface CompleteInput {
   final: boolean;
   /** Names among `result.outputs` to encrypt. */
   confidentialOutputs?: readonly string[];
+  /** Leave counting a final result to a later `countFinalHosts` (a runner counting in batches). */
+  deferCount?: boolean;
   now?: Date;
 }
 

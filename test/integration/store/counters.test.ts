@@ -79,6 +79,52 @@ describe('task counters', () => {
     });
   });
 
+  it('counts deferred results in batches exactly once, also when some hosts were counted already', async () => {
+    // Prepare: 100 hosts in one shard, recorded without counting; 7 of them then healed one by one
+    // (as a claim that finds a final record does), before the batch count comes.
+    const { store } = await newStore(db);
+    const run = 'run-batch-count';
+    const hosts = sshHosts(100);
+    await store.putTaskPlan(run, 'deploy', { hosts, shardSize: 100 });
+    const recorded: { host: string; status: ExecutionStatus }[] = [];
+    for (const [index, host] of hosts.entries()) {
+      const ref = { runId: run, task: 'deploy', shard: 0, host: host.name };
+      const claim = theClaim(
+        await store.claimHostAttempt({ ...ref, attempt: 1, leaseMs: LEASE_MS, idempotent: false }),
+      );
+      await store.completeHostAttempt({
+        claim,
+        final: true,
+        result: executionResult({ status: statusOf(index) }),
+        deferCount: true,
+      });
+      recorded.push({ host: host.name, status: statusOf(index) });
+    }
+    const uncounted = await store.getTaskCounts({ runId: run, task: 'deploy' });
+    for (const index of [0, 13, 41, 42, 77, 98, 99]) {
+      const host = hosts[index]?.name as string;
+      await store.claimHostAttempt({
+        runId: run,
+        task: 'deploy',
+        shard: 0,
+        host,
+        attempt: 1,
+        leaseMs: LEASE_MS,
+        idempotent: false,
+      });
+    }
+
+    // Act: the batch count, twice (a retried invocation repeats it)
+    await store.countFinalHosts({ runId: run, task: 'deploy', shard: 0, hosts: recorded });
+    await store.countFinalHosts({ runId: run, task: 'deploy', shard: 0, hosts: recorded });
+
+    // Assess
+    expect(uncounted.finished).toBe(0);
+    expect(await store.getTaskCounts({ runId: run, task: 'deploy' })).toEqual(
+      expectedCounts(hosts.map((_, i) => i)),
+    );
+  });
+
   it('counts a completion interrupted before its counter update once, when the retried call repeats it', async () => {
     // Prepare: a client that fails the first counter update, as if the Lambda died right after the host write
     const client = db.createClient();
