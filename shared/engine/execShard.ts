@@ -199,7 +199,8 @@ async function runHost(job: HostJob): Promise<boolean> {
       deferCount: true,
       now: now(deps),
     });
-    if (completed.kind === 'recorded' && final) job.toCount.push({ host: host.name, status: completed.record.status as HostStatus });
+    if (completed.kind === 'recorded' && final)
+      job.toCount.push({ host: host.name, status: completed.record.status as HostStatus });
     emitHost(deps, input, task, host, completed.record);
     if (final) return true;
     const delay = retryDelayMs(job.retries, attempt);

@@ -833,7 +833,12 @@ export class RunStore {
    * A runner that dies before calling this leaves hosts final but uncounted: the gate's sweep
    * (`markNotRun`) counts them.
    */
-  async countFinalHosts(input: { runId: string; task: string; shard: number; hosts: readonly { host: string; status: HostStatus }[] }): Promise<void> {
+  async countFinalHosts(input: {
+    runId: string;
+    task: string;
+    shard: number;
+    hosts: readonly { host: string; status: HostStatus }[];
+  }): Promise<void> {
     for (let at = 0; at < input.hosts.length; at += COUNT_BATCH) {
       const batch = input.hosts.slice(at, at + COUNT_BATCH);
       const e = new Expression();
@@ -850,7 +855,10 @@ export class RunStore {
       });
       if (added) continue;
       for (const { host, status } of batch) {
-        await this.#count({ runId: input.runId, task: input.task, shard: input.shard, host } as HostItem, status);
+        await this.#count(
+          { runId: input.runId, task: input.task, shard: input.shard, host } as HostItem,
+          status,
+        );
       }
     }
   }
