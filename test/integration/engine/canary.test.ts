@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +19,7 @@ import { runCli } from '../../support/runCli.js';
 const TASK_GROUP = `name: canary
 inputs:
   password: { confidential: true }
-  seed: { description: not secret itself; its reverse is the confidential export }
+  seed: { description: not secret itself; a digest of it is the confidential export }
 tasks:
   - name: mint
     type: exec
@@ -28,7 +28,7 @@ tasks:
       command: |
         echo "the password is \${{ inputs.password }}"
         echo "again: $PW" >&2
-        echo "token=$(printf %s "\${{ inputs.seed }}" | rev)" >> "$STEPFLEET_OUTPUT"
+        echo "token=tok-$(printf %s "\${{ inputs.seed }}" | sha256sum | cut -c1-32)" >> "$STEPFLEET_OUTPUT"
       env: { PW: "\${{ inputs.password }}" }
     exports: [{ name: token, confidential: true }]
   - name: use
@@ -57,7 +57,7 @@ afterAll(async () => {
 function canaries() {
   const password = `pw-${randomUUID()}`;
   const seed = `seed-${randomUUID()}`;
-  const token = [...seed].reverse().join('');
+  const token = `tok-${createHash('sha256').update(seed).digest('hex').slice(0, 32)}`;
   return { password, seed, token, secrets: [password, token] };
 }
 
