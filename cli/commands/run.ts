@@ -8,6 +8,7 @@ import { startRun } from '../../shared/engine/startRun.js';
 import { InvalidRunRequestError, StepfleetError } from '../../shared/errors.js';
 import type { Host } from '../../shared/inventory/Host.js';
 import { loadInventory } from '../../shared/inventory/loadInventory.js';
+import { watchLocalCancel } from '../../shared/local/cancelRequests.js';
 import { localRunner } from '../../shared/local/localRunnerDeps.js';
 import { LOCAL_STATE_DIR, openLocalState } from '../../shared/local/openLocalState.js';
 import { loadTaskGroup } from '../../shared/taskgroup/loadTaskGroup.js';
@@ -153,6 +154,7 @@ export async function executeLocalRun(options: {
     signal: cancel.signal,
   });
   let runId: string | undefined;
+  let stopWatching = () => {};
   let interrupts = 0;
   const onInterrupt = () => {
     interrupts += 1;
@@ -180,6 +182,12 @@ export async function executeLocalRun(options: {
       throw error;
     }
     if (cancel.signal.aborted) await state.store.requestCancel(runId);
+    const startedId = runId;
+    stopWatching = watchLocalCancel(options.stateDir, startedId, () => {
+      process.stderr.write('\nstepfleet: cancel requested from another terminal: stopping the run\n');
+      cancel.abort();
+      void state.store.requestCancel(startedId).catch(() => undefined);
+    });
     const { status } = await runStateMachine(compiled, runner.deps, runId);
     progress.stop();
     const result = await state.store.getRunResult(runId);
@@ -193,6 +201,7 @@ export async function executeLocalRun(options: {
     }
     return status === 'succeeded' ? EXIT.ok : status === 'cancelled' ? EXIT.interrupted : EXIT.runFailed;
   } finally {
+    stopWatching();
     progress.stop();
     process.off('SIGINT', onInterrupt);
     process.off('SIGTERM', onInterrupt);

@@ -1,5 +1,7 @@
 import Table from 'cli-table3';
 import type { Command } from 'commander';
+import { StepfleetError } from '../../shared/errors.js';
+import { requestLocalCancel } from '../../shared/local/cancelRequests.js';
 import { LOCAL_STATE_DIR } from '../../shared/local/openLocalState.js';
 import { EXIT } from '../exitCodes.js';
 import { statusStyle } from '../progress/LiveProgress.js';
@@ -112,7 +114,18 @@ export function registerRuns(program: Command): void {
         process.exitCode = await cancelRemoteRun(remote, runId);
         return;
       }
-      const outcome = await withLocalState(options.stateDir, (state) => state.store.requestCancel(runId));
+      let outcome: 'requested' | 'not-running' | 'not-found';
+      try {
+        outcome = await withLocalState(options.stateDir, (state) => state.store.requestCancel(runId));
+      } catch (error) {
+        // The store is held by the process running a run: ask that process instead.
+        if (!(error instanceof StepfleetError) || error.code !== 'LOCAL_STATE_UNAVAILABLE') throw error;
+        requestLocalCancel(options.stateDir, runId);
+        process.stdout.write(
+          `cancel requested for run ${runId}: the process running it stops it within a second\n`,
+        );
+        return;
+      }
       const messages = {
         requested: `cancel requested for run ${runId}`,
         'not-running': `run ${runId} has already finished`,

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { StepfleetError } from '../errors.js';
 import { AesGcmCipher, createTable, RunStore } from '../store/index.js';
 import { startEmbeddedDynamo } from './embeddedDynamo.js';
@@ -22,11 +23,13 @@ export interface LocalState {
  */
 export async function openLocalState(dir = LOCAL_STATE_DIR): Promise<LocalState> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  const unlock = takeLock(join(dir, 'lock'));
   const key = await loadOrCreateKey(join(dir, 'key'));
   let dynamo: Awaited<ReturnType<typeof startEmbeddedDynamo>>;
   try {
     dynamo = await startEmbeddedDynamo({ path: join(dir, 'db') });
   } catch (error) {
+    unlock();
     const message = error instanceof Error ? error.message : String(error);
     throw new StepfleetError(
       'LOCAL_STATE_UNAVAILABLE',
@@ -35,7 +38,14 @@ export async function openLocalState(dir = LOCAL_STATE_DIR): Promise<LocalState>
   }
   await createTable(dynamo.client, TABLE);
   const store = new RunStore({ client: dynamo.client, tableName: TABLE, cipher: new AesGcmCipher(key) });
-  return { store, dir, close: () => dynamo.stop() };
+  return {
+    store,
+    dir,
+    close: async () => {
+      await dynamo.stop();
+      unlock();
+    },
+  };
 }
 
 async function loadOrCreateKey(file: string): Promise<Uint8Array> {
@@ -49,4 +59,48 @@ async function loadOrCreateKey(file: string): Promise<Uint8Array> {
   await writeFile(file, key, { mode: 0o600 });
   await chmod(file, 0o600);
   return key;
+}
+
+/**
+ * One process at a time may use a state directory: the store's database is not safe to open
+ * twice. A lock file holds the owner's pid; a lock whose process is gone is taken over.
+ */
+function takeLock(file: string): () => void {
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx', mode: 0o600 });
+      return () => {
+        if (readLockOwner(file) === process.pid) rmSync(file, { force: true });
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const owner = readLockOwner(file);
+      if (owner !== undefined && owner !== process.pid && isAlive(owner)) {
+        throw new StepfleetError(
+          'LOCAL_STATE_UNAVAILABLE',
+          `the local run store in ${dirname(file)} is in use by another stepfleet process (pid ${owner})`,
+        );
+      }
+      rmSync(file, { force: true });
+    }
+  }
+  throw new StepfleetError('LOCAL_STATE_UNAVAILABLE', `cannot lock the local run store in ${dirname(file)}`);
+}
+
+function readLockOwner(file: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
