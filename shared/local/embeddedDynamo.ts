@@ -29,6 +29,16 @@ parentPort.on('message', (message) => {
 });
 `;
 
+/** An SDK v3 client for an embedded store (any region, dummy credentials: dynalite checks neither). */
+export function embeddedDynamoClient(endpoint: string): DynamoDBClient {
+  return new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 3,
+  });
+}
+
 /**
  * Starts dynalite in a worker thread of this process: in memory, or on disk under `path`
  * (LevelDB), which is how local runs are kept between invocations of the CLI. The thread keeps
@@ -50,12 +60,7 @@ export async function startEmbeddedDynamo(options: { path?: string } = {}): Prom
     });
   });
   const endpoint = `http://127.0.0.1:${port}`;
-  const client = new DynamoDBClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 3,
-  });
+  const client = embeddedDynamoClient(endpoint);
   return {
     client,
     endpoint,

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { StepfleetError } from '../errors.js';
 import { AesGcmCipher, createTable, RunStore } from '../store/index.js';
 import { startEmbeddedDynamo } from './embeddedDynamo.js';
+import { isProcessAlive } from './isProcessAlive.js';
 
 /** Where local runs live, relative to the working directory (DESIGN: `.stepfleet/`). */
 export const LOCAL_STATE_DIR = '.stepfleet';
@@ -75,7 +76,7 @@ function takeLock(file: string): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const owner = readLockOwner(file);
-      if (owner !== undefined && owner !== process.pid && isAlive(owner)) {
+      if (owner !== undefined && owner !== process.pid && isProcessAlive(owner)) {
         throw new StepfleetError(
           'LOCAL_STATE_UNAVAILABLE',
           `the local run store in ${dirname(file)} is in use by another stepfleet process (pid ${owner})`,
@@ -93,14 +94,5 @@ function readLockOwner(file: string): number | undefined {
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

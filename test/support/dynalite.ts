@@ -1,19 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Server } from 'node:http';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-
-/** dynalite ships no types; this is the part of its factory the tests use. */
-type DynaliteFactory = (options: {
-  createTableMs?: number;
-  deleteTableMs?: number;
-  updateTableMs?: number;
-  maxItemSizeKb?: number;
-}) => Server;
-
-const require = createRequire(import.meta.url);
-const dynalite = require('dynalite') as DynaliteFactory;
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { embeddedDynamoClient, startEmbeddedDynamo } from '../../shared/local/embeddedDynamo.js';
 
 export interface LocalDynamo {
   /** An SDK v3 client pointed at the in-process server. */
@@ -27,43 +14,25 @@ export interface LocalDynamo {
 }
 
 /**
- * Starts an in-process, in-memory dynalite server on 127.0.0.1 (random port) and a DynamoDB client
- * for it (region us-east-1, dummy credentials). Tables become active at once.
+ * The embedded store the CLI uses (dynalite in memory, in a worker thread, on 127.0.0.1), with
+ * extra clients on demand and unique table names for tests that share one server.
  */
 export async function startDynalite(): Promise<LocalDynamo> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const endpoint = `http://127.0.0.1:${port}`;
+  const embedded = await startEmbeddedDynamo();
   const clients: DynamoDBClient[] = [];
   const createClient = (): DynamoDBClient => {
-    const made = new DynamoDBClient({
-      endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      maxAttempts: 3,
-    });
+    const made = embeddedDynamoClient(embedded.endpoint);
     clients.push(made);
     return made;
   };
-  const client = createClient();
   return {
-    client,
-    endpoint,
+    client: embedded.client,
+    endpoint: embedded.endpoint,
     createClient,
     uniqueTableName: (prefix = 'runs') => `${prefix}-${randomUUID().slice(0, 8)}`,
     async stop() {
       for (const made of clients) made.destroy();
-      server.closeAllConnections();
-      await new Promise<void>((resolve, reject) =>
-        server.close((error) => (error ? reject(error) : resolve())),
-      );
+      await embedded.stop();
     },
   };
 }

@@ -1,6 +1,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isProcessAlive } from '../../shared/local/isProcessAlive.js';
 
 /** A claimed address block 127.0.B.0/24, held until released. */
 export interface AddressBlock {
@@ -40,20 +41,11 @@ async function claim(lock: string): Promise<boolean> {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const owner = Number(await readFile(join(lock, 'owner'), 'utf8').catch(() => 'NaN'));
       // No owner file yet: its creator is between mkdir and writeFile, so the claim is live.
-      if (Number.isNaN(owner) || isAlive(owner)) return false;
+      if (Number.isNaN(owner) || isProcessAlive(owner)) return false;
       await rm(lock, { recursive: true, force: true });
     }
   }
   return false;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function range(from: number, to: number): number[] {
