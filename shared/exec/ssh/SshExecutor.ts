@@ -104,7 +104,7 @@ export class SshExecutor implements HostExecutor {
         await side(killCommand(id)).catch(() => {});
       },
       readOutputFile: async (limitBytes) => {
-        // The job already sent the file and removed its directory; a side session reads it only
+        // The job already sent the file and removed its files; a side session reads it only
         // when the job could not finish (its stderr ended before the marker).
         if (outputFile !== undefined) {
           collected = true;

@@ -60,7 +60,7 @@ describe('SshExecutor against a real sshd fleet', () => {
       if (expectedCode === 0) expect(result.error).toBeNull();
       else expect(result.error).toBe(`fleet-${i + 1}: exited with code ${expectedCode}`);
     });
-    // Each execution's scratch directory (job, pgid, output file) is gone afterwards.
+    // Each execution's files (pgid, output file) are gone afterwards.
     expect((await Promise.all(fleet.hosts.map((h) => readdir(h.tmpDir)))).flat()).toEqual([]);
   });
 
@@ -99,6 +99,23 @@ describe('SshExecutor against a real sshd fleet', () => {
     expect(result.status).toBe('success');
     expect(result.stdout.text).toBe('/usr/share\nfirst\nsecond\nbash\n');
     expect(result.outputs).toEqual({ notes: 'line 1\nline=2', empty: '' });
+  });
+
+  it("runs the command under the session's own umask, with no arguments, and keeps the wrapper's files private", async () => {
+    // Prepare: OpenSSH's own client says what a plain session's umask is.
+    const host = fleetHost(fleet, 3);
+    const { stdout: sessionUmask } = await run('ssh', [
+      ...['-i', fleet.clientIdentityFile, '-o', `UserKnownHostsFile=${fleet.knownHostsFile}`],
+      ...['-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', `root@${host.address}`, 'umask'],
+    ]);
+    const command = 'umask; ls -l "$STEPFLEET_OUTPUT" | cut -c1-10; echo "args=$#"';
+
+    // Act
+    const result = await ssh.run(execRequest(host, command));
+
+    // Assess
+    expect(sessionUmask).toMatch(/^[0-7]{4}\n$/);
+    expect(result.stdout.text).toBe(`${sessionUmask}-rw-------\nargs=0\n`);
   });
 
   it('fails a command whose workdir does not exist, without running it', async () => {
