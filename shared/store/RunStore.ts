@@ -534,6 +534,7 @@ export class RunStore {
         condition:
           `attribute_not_exists(${e.name('pk')}) OR (${status} <> ${e.value('running')} AND ` +
           `${e.name('final')} = ${e.value(false)} AND ${e.name('attempt')} < ${e.value(input.attempt)})`,
+        returnItem: false,
       });
       if (claimed) {
         return { kind: 'claimed', claim: toClaim(input, input.attempt, token, leaseUntil, false) };
@@ -608,29 +609,40 @@ export class RunStore {
         `Host "${claim.host}" wrote ${Math.ceil(outputBytes / 1024)} KiB of outputs, more than the ` +
         `${OUTPUTS_MAX_BYTES / 1024} KiB the run store keeps per host; export a reference (a path or URL) instead.`;
     }
+    const written = {
+      status,
+      final,
+      completedBy: claim.token,
+      exitCode: result.exitCode,
+      signal: result.signal,
+      stdout: capText(result.stdout, STREAM_MAX_BYTES),
+      stderr: capText(result.stderr, STREAM_MAX_BYTES),
+      error: error === null ? null : capText({ text: error, droppedBytes: 0 }, ERROR_MAX_BYTES).text,
+      startedAt: result.startedAt,
+      finishedAt: now.toISOString(),
+      durationMs: result.durationMs,
+      outputs: tooLarge ? {} : outputs,
+      secretOutputs: tooLarge ? {} : secretOutputs,
+    };
     const e = new Expression();
-    const updated = await this.#db.updateIf<HostItem>(keys.host(claim.runId, claim.task, claim.host), e, {
-      update: `SET ${e.assignments({
-        status,
-        final,
-        completedBy: claim.token,
-        exitCode: result.exitCode,
-        signal: result.signal,
-        stdout: capText(result.stdout, STREAM_MAX_BYTES),
-        stderr: capText(result.stderr, STREAM_MAX_BYTES),
-        error: error === null ? null : capText({ text: error, droppedBytes: 0 }, ERROR_MAX_BYTES).text,
-        startedAt: result.startedAt,
-        finishedAt: now.toISOString(),
-        durationMs: result.durationMs,
-        outputs: tooLarge ? {} : outputs,
-        secretOutputs: tooLarge ? {} : secretOutputs,
-        [TTL_ATTRIBUTE]: this.#expiresAt(now),
-      })}`,
+    // The result is built from what was written rather than read back: the item's other
+    // attributes are the claim's, and a read-back would return the host's streams once more.
+    const recorded = await this.#db.updateIf(keys.host(claim.runId, claim.task, claim.host), e, {
+      update: `SET ${e.assignments({ ...written, [TTL_ATTRIBUTE]: this.#expiresAt(now) })}`,
       condition: `${e.name('claimToken')} = ${e.value(claim.token)} AND ${e.name('status')} = ${e.value('running')}`,
+      returnItem: false,
     });
-    if (updated) {
-      if (final && !input.deferCount) await this.#count(updated, status);
-      return { kind: 'recorded', record: toHostRecord(updated) };
+    if (recorded) {
+      const item = {
+        ...written,
+        runId: claim.runId,
+        task: claim.task,
+        shard: claim.shard,
+        host: claim.host,
+        attempt: claim.attempt,
+      } as HostItem;
+      if (final && !input.deferCount) await this.#count(item, status);
+      return { kind: 'recorded', record: toHostRecord(item) };
     }
     const stored = await this.#db.get<HostItem>(keys.host(claim.runId, claim.task, claim.host));
     if (!stored) throw contention(claim);
