@@ -99,6 +99,7 @@ export async function checkHosts(hosts: readonly Host[]): Promise<Map<string, Ho
             env: {},
             timeoutMs: CHECK_TIMEOUT_MS,
             confidential: [],
+            collectOutputs: false,
           });
           return toCheck(host, result);
         }),

@@ -20,6 +20,12 @@ export interface ExecutionRequest {
   signal?: AbortSignal | undefined;
   /** Values to mask as `***` in every captured byte. */
   confidential: readonly string[];
+  /**
+   * False when the caller keeps none of the command's outputs (its task exports nothing): an
+   * executor may then point `$STEPFLEET_OUTPUT` at /dev/null and spare the host the file. Default
+   * true.
+   */
+  collectOutputs?: boolean | undefined;
 }
 
 /** Captured output of one stream: head and tail kept, the middle counted. */

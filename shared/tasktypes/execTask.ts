@@ -43,6 +43,7 @@ export const execTask: TaskTypeRunner<ExecTask> = {
       timeoutMs: context.timeoutMs,
       signal: context.signal,
       confidential: context.confidential,
+      collectOutputs: (task.exports ?? []).length > 0,
     });
   },
 };

@@ -46,6 +46,7 @@ export const scriptTask: TaskTypeRunner<ScriptTask> = {
       timeoutMs: context.timeoutMs,
       signal: context.signal,
       confidential: context.confidential,
+      collectOutputs: (task.exports ?? []).length > 0,
     });
   },
 };

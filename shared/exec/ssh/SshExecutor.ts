@@ -10,6 +10,7 @@ import {
   superviseExecution,
 } from '../capture/superviseExecution.js';
 import type { ExecutionRequest, ExecutionResult, HostExecutor } from '../HostExecutor.js';
+import { RecordSplitter } from './RecordSplitter.js';
 import {
   bootstrapCommand,
   cleanupCommand,
@@ -17,6 +18,7 @@ import {
   jobHeader,
   killCommand,
   outputMarker,
+  pidRecord,
 } from './remoteCommands.js';
 import { SshConnectError } from './SshConnectError.js';
 import { type SshConnectionOptions, SshConnectionPool } from './SshConnectionPool.js';
@@ -82,12 +84,35 @@ export class SshExecutor implements HostExecutor {
     }
 
     const { channel } = main;
+    const collect = request.collectOutputs ?? true;
     channel.on('data', sinks.stdout);
-    // The job sends the output file after a marker at the end of stderr (see jobHeader).
+    // stderr carries two in-band records of the bootstrap: the process group id first, then, after
+    // a marker at the end, the output file (see remoteCommands.ts).
     const trailer = new TrailerSplitter(outputMarker(id), sinks.stderr, OUTPUT_FILE_LIMIT_BYTES + 1);
+    let pgid: number | undefined;
+    let reportPgid = () => {};
+    const pgidReported = new Promise<void>((resolve) => {
+      reportPgid = resolve;
+    });
+    const pid = new RecordSplitter({
+      ...pidRecord(id),
+      forward: (chunk) => trailer.push(chunk),
+      onRecord: (value) => {
+        const n = Number(value);
+        if (Number.isSafeInteger(n) && n > 1) pgid = n;
+        reportPgid();
+      },
+    });
+    let exited = false;
+    channel.once('exit', () => {
+      exited = true;
+    });
     let outputFile: Buffer | undefined;
-    channel.stderr.on('data', (chunk: Buffer) => trailer.push(chunk));
+    channel.stderr.on('data', (chunk: Buffer) => pid.push(chunk));
     const finished = main.end.then((end) => {
+      exited = true;
+      reportPgid();
+      pid.end();
       outputFile = trailer.end();
       return end;
     });
@@ -97,25 +122,38 @@ export class SshExecutor implements HostExecutor {
 
     const sideTimeoutMs = this.#options.sideChannelTimeoutMs ?? 10_000;
     const side = (helper: string): Promise<Buffer> => runHelper(client, helper, sideTimeoutMs);
+    let cancelMarker = false;
     let collected = false;
     return {
       finished,
       kill: async () => {
-        await side(killCommand(id)).catch(() => {});
+        if (pgid === undefined && !exited) {
+          // The bootstrap has not reported its group yet: stop it from starting, and wait for the
+          // report in case it already has.
+          cancelMarker = true;
+          await side(killCommand(id, undefined)).catch(() => {});
+          await Promise.race([
+            pgidReported,
+            new Promise((resolve) => setTimeout(resolve, sideTimeoutMs).unref()),
+          ]);
+        }
+        // Only while the bootstrap has not exited: after that the id may name another group.
+        if (pgid !== undefined && !exited) await side(killCommand(id, pgid)).catch(() => {});
       },
       readOutputFile: async (limitBytes) => {
-        // The job already sent the file and removed its files; a side session reads it only
-        // when the job could not finish (its stderr ended before the marker).
-        if (outputFile !== undefined) {
-          collected = true;
-          return outputFile;
-        }
+        // The job already sent the file and removed it; a side session reads it only when the job
+        // could not finish (its stderr ended before the marker).
+        if (outputFile !== undefined) return outputFile;
+        if (!collect) return Buffer.alloc(0);
         const bytes = await side(collectCommand(id, limitBytes + 1));
         collected = true;
         return bytes;
       },
       cleanup: async () => {
-        if (!collected && outputFile === undefined) await side(cleanupCommand(id)).catch(() => {});
+        // A `cancel` left for a bootstrap that never reported stays while its session is open, so
+        // that a late start still runs nothing.
+        const leftover = (collect && outputFile === undefined && !collected) || (cancelMarker && exited);
+        if (leftover) await side(cleanupCommand(id)).catch(() => {});
       },
     };
   }

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
@@ -7,6 +7,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  bootstrapCommand,
+  cleanupCommand,
+  jobHeader,
+  killCommand,
+} from '../../../shared/exec/ssh/remoteCommands.js';
 import { SshExecutor } from '../../../shared/exec/ssh/SshExecutor.js';
 import { type Fleet, fleetHost, fleetHosts, startFleet } from '../../support/fleet.js';
 import { execRequest, uniqueSleepSeconds, untilNone } from '../../support/fleet-requests.js';
@@ -116,6 +122,48 @@ describe('SshExecutor against a real sshd fleet', () => {
     // Assess
     expect(sessionUmask).toMatch(/^[0-7]{4}\n$/);
     expect(result.stdout.text).toBe(`${sessionUmask}-rw-------\nargs=0\n`);
+  });
+
+  it('creates no file on the host when the caller collects no outputs, and one private file when it does', async () => {
+    // Prepare: the command lists the execution's files while it runs.
+    const host = fleetHost(fleet, 7);
+    const command = 'ls -A "$TMPDIR"; echo "v=1" >> "$STEPFLEET_OUTPUT"; echo "to=$STEPFLEET_OUTPUT"';
+
+    // Act
+    const without = await ssh.run(execRequest(host, command, { collectOutputs: false }));
+    const withOutputs = await ssh.run(execRequest(host, command));
+
+    // Assess
+    expect(without.stdout.text).toBe('to=/dev/null\n');
+    expect(without.outputs).toEqual({});
+    expect(withOutputs.stdout.text).toMatch(/^stepfleet-[0-9a-f]{32}\.output\nto=.*\.output\n$/);
+    expect(withOutputs.outputs).toEqual({ v: '1' });
+    expect(await readdir(fleet.hosts[7]?.tmpDir ?? '/')).toEqual([]);
+  });
+
+  it('runs nothing when the kill reached the host before the command started', async () => {
+    // Prepare: the kill side finds no process group yet, so it leaves a mark for the bootstrap.
+    const host = fleetHost(fleet, 8);
+    const id = 'feedc0de'.repeat(4);
+    const marker = join(scratch, 'late-start-ran');
+    const sshArgs = [
+      ...['-i', fleet.clientIdentityFile, '-o', `UserKnownHostsFile=${fleet.knownHostsFile}`],
+      ...['-o', 'StrictHostKeyChecking=yes', '-o', 'BatchMode=yes', `root@${host.address}`],
+    ];
+    await run('ssh', [...sshArgs, killCommand(id, undefined)]);
+
+    // Act: the bootstrap starts late, with a job that would leave a file behind.
+    const bootstrap = spawn('ssh', [...sshArgs, bootstrapCommand(id)], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
+    bootstrap.stdin.end(jobHeader(execRequest(host, `touch ${marker}`), id, 1024));
+    const code = await new Promise((resolve) => bootstrap.on('close', resolve));
+    await run('ssh', [...sshArgs, cleanupCommand(id)]);
+
+    // Assess
+    expect(code).toBe(125);
+    expect(existsSync(marker)).toBe(false);
+    expect(await readdir(fleet.hosts[8]?.tmpDir ?? '/')).toEqual([]);
   });
 
   it('fails a command whose workdir does not exist, without running it', async () => {
