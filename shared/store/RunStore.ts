@@ -510,9 +510,8 @@ export class RunStore {
     const now = input.now ?? this.#clock();
     for (let round = 0; round < CONTENTION_ROUNDS; round += 1) {
       const token = randomUUID();
-      const e = new Expression();
       const leaseUntil = now.getTime() + input.leaseMs;
-      const set = e.assignments({
+      const fields = {
         type: 'host',
         runId: input.runId,
         task: input.task,
@@ -526,16 +525,26 @@ export class RunStore {
         startedAt: now.toISOString(),
         reclaims: 0,
         [TTL_ATTRIBUTE]: this.#expiresAt(now),
-      });
-      const status = e.name('status');
-      const claimed = await this.#db.updateIf(keys.host(input.runId, input.task, input.host), e, {
-        update: `SET ${set} REMOVE ${RESULT_ATTRIBUTES.map((name) => e.name(name)).join(', ')}`,
-        // Unclaimed, or the previous attempt ended non-final (a retry follows).
-        condition:
-          `attribute_not_exists(${e.name('pk')}) OR (${status} <> ${e.value('running')} AND ` +
-          `${e.name('final')} = ${e.value(false)} AND ${e.name('attempt')} < ${e.value(input.attempt)})`,
-        returnItem: false,
-      });
+      };
+      const key = keys.host(input.runId, input.task, input.host);
+      let claimed: boolean;
+      if (input.attempt === 1) {
+        // A first attempt can only claim a host that has no item yet: a conditional put, the
+        // cheapest write there is (most claims of a run are first attempts).
+        claimed = await this.#db.putIfAbsent({ ...key, ...fields });
+      } else {
+        const e = new Expression();
+        const status = e.name('status');
+        claimed =
+          (await this.#db.updateIf(key, e, {
+            update: `SET ${e.assignments(fields)} REMOVE ${RESULT_ATTRIBUTES.map((name) => e.name(name)).join(', ')}`,
+            // Unclaimed, or the previous attempt ended non-final (a retry follows).
+            condition:
+              `attribute_not_exists(${e.name('pk')}) OR (${status} <> ${e.value('running')} AND ` +
+              `${e.name('final')} = ${e.value(false)} AND ${e.name('attempt')} < ${e.value(input.attempt)})`,
+            returnItem: false,
+          })) !== null;
+      }
       if (claimed) {
         return { kind: 'claimed', claim: toClaim(input, input.attempt, token, leaseUntil, false) };
       }
