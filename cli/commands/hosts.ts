@@ -2,7 +2,6 @@ import Table from 'cli-table3';
 import type { Command } from 'commander';
 import pLimit from 'p-limit';
 import type { ExecutionResult } from '../../shared/exec/HostExecutor.js';
-import { SshExecutor } from '../../shared/exec/ssh/SshExecutor.js';
 import type { Host } from '../../shared/inventory/Host.js';
 import { loadInventory } from '../../shared/inventory/loadInventory.js';
 import { EXIT } from '../exitCodes.js';
@@ -78,6 +77,8 @@ async function hosts(options: { inventory: string; check?: boolean; json?: boole
 
 /** Checks every SSH host in parallel with one `true`; SSM hosts are reported as not checkable here. */
 export async function checkHosts(hosts: readonly Host[]): Promise<Map<string, HostCheck>> {
+  // ssh2 loads here, not at start-up: only `hosts --check` and runs need it.
+  const { SshExecutor } = await import('../../shared/exec/ssh/SshExecutor.js');
   const executor = new SshExecutor();
   const limit = pLimit(CHECK_PARALLELISM);
   try {

@@ -1,6 +1,4 @@
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
-import { SignatureV4 } from '@smithy/signature-v4';
+import type { SignatureV4 } from '@smithy/signature-v4';
 
 /** An error response of the deployed API (`{error, details[]}`, DESIGN §6). */
 export class RemoteApiError extends Error {
@@ -30,7 +28,9 @@ export interface RemoteApiOptions {
  */
 export class RemoteApi {
   readonly #base: URL;
-  readonly #signer: SignatureV4;
+  readonly #region: string;
+  readonly #credentials: RemoteApiOptions['credentials'];
+  #signer: Promise<SignatureV4> | undefined;
   readonly #fetch: typeof fetch;
 
   constructor(options: RemoteApiOptions) {
@@ -38,13 +38,27 @@ export class RemoteApi {
     const region =
       options.region ?? /\.execute-api\.([a-z0-9-]+)\.amazonaws\.com$/.exec(this.#base.hostname)?.[1];
     if (!region) throw new Error(`cannot tell the region of ${options.url}; pass --region`);
-    this.#signer = new SignatureV4({
-      service: 'execute-api',
-      region,
-      credentials: options.credentials ?? fromNodeProviderChain(),
-      sha256: Sha256,
-    });
+    this.#region = region;
+    this.#credentials = options.credentials;
     this.#fetch = options.fetch ?? fetch;
+  }
+
+  /** The signer, made on first use: the credential chain and SigV4 load only when a request goes out. */
+  #signerFor(): Promise<SignatureV4> {
+    this.#signer ??= (async () => {
+      const [{ Sha256 }, { fromNodeProviderChain }, { SignatureV4 }] = await Promise.all([
+        import('@aws-crypto/sha256-js'),
+        import('@aws-sdk/credential-providers'),
+        import('@smithy/signature-v4'),
+      ]);
+      return new SignatureV4({
+        service: 'execute-api',
+        region: this.#region,
+        credentials: this.#credentials ?? fromNodeProviderChain(),
+        sha256: Sha256,
+      });
+    })();
+    return this.#signer;
   }
 
   /** Sends a signed request; resolves to the JSON body, or rejects with a {@link RemoteApiError}. */
@@ -57,7 +71,8 @@ export class RemoteApi {
     const url = new URL(path.replace(/^\//, ''), this.#base);
     for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
     const text = body === undefined ? undefined : JSON.stringify(body);
-    const signed = await this.#signer.sign({
+    const signer = await this.#signerFor();
+    const signed = await signer.sign({
       method,
       protocol: url.protocol,
       hostname: url.hostname,

@@ -1,7 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { startRerun } from '../../shared/engine/startRun.js';
-import { LOCAL_STATE_DIR } from '../../shared/local/openLocalState.js';
+import { LOCAL_STATE_DIR } from '../../shared/local/localStateDir.js';
 import { loadTaskGroup } from '../../shared/taskgroup/loadTaskGroup.js';
 import { EXIT } from '../exitCodes.js';
 import { formatDiagnostics } from '../formatDiagnostics.js';

@@ -3,14 +3,12 @@ import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { compileTaskGroup } from '../../shared/compile/compileTaskGroup.js';
 import type { CatalogEntry, RunEvent, RunnerDeps } from '../../shared/engine/RunnerDeps.js';
-import { runStateMachine } from '../../shared/engine/runStateMachine.js';
 import { startRun } from '../../shared/engine/startRun.js';
 import { InvalidRunRequestError, StepfleetError } from '../../shared/errors.js';
 import type { Host } from '../../shared/inventory/Host.js';
 import { loadInventory } from '../../shared/inventory/loadInventory.js';
 import { watchLocalCancel } from '../../shared/local/cancelRequests.js';
-import { localRunner } from '../../shared/local/localRunnerDeps.js';
-import { LOCAL_STATE_DIR, openLocalState } from '../../shared/local/openLocalState.js';
+import { LOCAL_STATE_DIR } from '../../shared/local/localStateDir.js';
 import { loadTaskGroup } from '../../shared/taskgroup/loadTaskGroup.js';
 import type { TaskGroup } from '../../shared/taskgroup/schema.js';
 import { EXIT } from '../exitCodes.js';
@@ -143,6 +141,12 @@ export async function executeLocalRun(options: {
     events?.write(`${JSON.stringify(event)}\n`);
   };
 
+  // The engine, the store and SSH load here, not at start-up: other commands do without them.
+  const [{ runStateMachine }, { localRunner }, { openLocalState }] = await Promise.all([
+    import('../../shared/engine/runStateMachine.js'),
+    import('../../shared/local/localRunnerDeps.js'),
+    import('../../shared/local/openLocalState.js'),
+  ]);
   const state = await openLocalState(options.stateDir);
   const cancel = new AbortController();
   const runner = localRunner({

@@ -2,7 +2,7 @@ import Table from 'cli-table3';
 import type { Command } from 'commander';
 import { StepfleetError } from '../../shared/errors.js';
 import { requestLocalCancel } from '../../shared/local/cancelRequests.js';
-import { LOCAL_STATE_DIR } from '../../shared/local/openLocalState.js';
+import { LOCAL_STATE_DIR } from '../../shared/local/localStateDir.js';
 import { EXIT } from '../exitCodes.js';
 import { statusStyle } from '../progress/LiveProgress.js';
 import { colorEnabled, painter } from '../style.js';

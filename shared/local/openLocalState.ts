@@ -6,9 +6,10 @@ import { StepfleetError } from '../errors.js';
 import { AesGcmCipher, createTable, RunStore } from '../store/index.js';
 import { startEmbeddedDynamo } from './embeddedDynamo.js';
 import { isProcessAlive } from './isProcessAlive.js';
+import { LOCAL_STATE_DIR } from './localStateDir.js';
 
-/** Where local runs live, relative to the working directory (DESIGN: `.stepfleet/`). */
-export const LOCAL_STATE_DIR = '.stepfleet';
+export { LOCAL_STATE_DIR };
+
 const TABLE = 'stepfleet-runs';
 
 /** The local run store, open; `close()` releases the on-disk database. */
