@@ -141,13 +141,19 @@ export async function executeLocalRun(options: {
     events?.write(`${JSON.stringify(event)}\n`);
   };
 
-  // The engine, the store and SSH load here, not at start-up: other commands do without them.
-  const [{ runStateMachine }, { localRunner }, { openLocalState }] = await Promise.all([
+  // The store, the engine and SSH load here, not at start-up: other commands do without them. The
+  // store opens first: its thread loads dynalite and opens the database while the engine loads here.
+  const { openLocalState } = await import('../../shared/local/openLocalState.js');
+  const opening = openLocalState(options.stateDir);
+  const engine = Promise.all([
     import('../../shared/engine/runStateMachine.js'),
     import('../../shared/local/localRunnerDeps.js'),
-    import('../../shared/local/openLocalState.js'),
   ]);
-  const state = await openLocalState(options.stateDir);
+  const state = await opening;
+  const [{ runStateMachine }, { localRunner }] = await engine.catch(async (error: unknown) => {
+    await state.close();
+    throw error;
+  });
   const cancel = new AbortController();
   const runner = localRunner({
     store: state.store,
