@@ -20,6 +20,7 @@ export type {
   HostStatus,
   MarkInput,
   MarkSummary,
+  ResultBatch,
   RunPage,
   RunRecord,
   RunResult,
