@@ -4,7 +4,7 @@ import { StepfleetError } from '../errors.js';
 import type { ExecutionResult } from '../exec/HostExecutor.js';
 import type { Host } from '../inventory/Host.js';
 import { STEPFLEET_LIMITS } from '../limits.js';
-import type { HostRecord, HostStatus, ResultBatch } from '../store/types.js';
+import type { HostRecord, HostStatus } from '../store/types.js';
 import type { Task, TaskGroup } from '../taskgroup/schema.js';
 import { parseDuration } from '../taskgroup/values.js';
 import { notRun } from '../tasktypes/notRun.js';
@@ -85,8 +85,6 @@ export async function execShard(
   let next = 0;
   let unfinished = false;
   const toCount: HostJob['toCount'] = [];
-  // Final results of this invocation's own fresh claims are written 25 to a request.
-  const results = deps.store.resultBatch();
   const worker = async () => {
     while (next < hosts.length) {
       const host = hosts[next++] as Host;
@@ -119,7 +117,6 @@ export async function execShard(
         budget,
         baseDir: entry.baseDir,
         toCount,
-        results,
       });
       if (!finished) unfinished = true;
     }
@@ -129,7 +126,6 @@ export async function execShard(
   } finally {
     clearInterval(poll);
     deps.signal?.removeEventListener('abort', onAbort);
-    await results.flush();
     // One counter write per batch of hosts instead of one per host (see countFinalHosts).
     await deps.store.countFinalHosts({ runId: run.id, task: task.name, shard: input.shard, hosts: toCount });
   }
@@ -150,8 +146,6 @@ interface HostJob {
   baseDir: string | undefined;
   /** Final results this invocation recorded, counted together at its end. */
   toCount: { host: string; status: HostStatus }[];
-  /** Where final results go (written in batches; flushed before the invocation returns). */
-  results: ResultBatch;
 }
 
 /** Runs one host through its attempts; false when it must be resumed by a later invocation. */
@@ -197,18 +191,14 @@ async function runHost(job: HostJob): Promise<boolean> {
       ...result,
       outputs: result.status === 'success' ? filterExports(result.outputs, declared) : {},
     };
-    const completion = {
+    const completed = await deps.store.completeHostAttempt({
       claim: outcome.claim,
       result: kept,
       final,
       confidentialOutputs: declared.filter((name) => isConfidentialExport(task, name)),
       deferCount: true,
       now: now(deps),
-    };
-    // A retry's claim needs the failed attempt stored first; a final result can wait for the batch.
-    const completed = final
-      ? await job.results.add(completion)
-      : await deps.store.completeHostAttempt(completion);
+    });
     if (completed.kind === 'recorded' && final)
       job.toCount.push({ host: host.name, status: completed.record.status as HostStatus });
     emitHost(deps, input, task, host, completed.record);

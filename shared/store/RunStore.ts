@@ -44,7 +44,6 @@ import type {
   HostStatus,
   MarkInput,
   MarkSummary,
-  ResultBatch,
   RunPage,
   RunRecord,
   RunResult,
@@ -80,12 +79,6 @@ const ERROR_MAX_BYTES = 4 * 1024;
 /** Hosts counted by one conditional update (its condition names each; expressions stay small). */
 const COUNT_BATCH = 40;
 const CONTENTION_ROUNDS = 8;
-/** A result goes into a batch only while its claim's lease has at least this long to run. */
-const BATCH_LEASE_MARGIN_MS = 30_000;
-/** Items per BatchWriteItem request (DynamoDB's limit). */
-const BATCH_WRITE_ITEMS = 25;
-/** Fresh claims remembered for batched results; more than this in flight means something leaks. */
-const FRESH_CLAIMS_MAX = 10_000;
 const MARK_CONCURRENCY = 16;
 const COUNTED_STATUSES = [
   'success',
@@ -130,8 +123,6 @@ export class RunStore {
   readonly #cipher: Cipher;
   readonly #retentionSeconds: number;
   readonly #clock: () => Date;
-  /** The exact items of first-attempt claims this store wrote, by claim token (see resultBatch). */
-  readonly #freshClaims = new Map<string, HostItem>();
 
   constructor(options: RunStoreOptions) {
     const retentionDays = options.retentionDays ?? 90;
@@ -541,7 +532,6 @@ export class RunStore {
         // A first attempt can only claim a host that has no item yet: a conditional put, the
         // cheapest write there is (most claims of a run are first attempts).
         claimed = await this.#db.putIfAbsent({ ...key, ...fields });
-        if (claimed) this.#rememberFreshClaim(token, { ...key, ...fields } as HostItem);
       } else {
         const e = new Expression();
         const status = e.name('status');
@@ -607,92 +597,9 @@ export class RunStore {
    * lease expiry is `lost-claim` and the stored record stands.
    */
   async completeHostAttempt(input: CompleteInput): Promise<CompleteOutcome> {
-    const { claim } = input;
+    const { claim, result } = input;
     checkRef(claim);
     const now = input.now ?? this.#clock();
-    const { written, status, final } = await this.#resultFields(input, now);
-    this.#freshClaims.delete(claim.token);
-    const e = new Expression();
-    // The result is built from what was written rather than read back: the item's other
-    // attributes are the claim's, and a read-back would return the host's streams once more.
-    const recorded = await this.#db.updateIf(keys.host(claim.runId, claim.task, claim.host), e, {
-      update: `SET ${e.assignments({ ...written, [TTL_ATTRIBUTE]: this.#expiresAt(now) })}`,
-      condition: `${e.name('claimToken')} = ${e.value(claim.token)} AND ${e.name('status')} = ${e.value('running')}`,
-      returnItem: false,
-    });
-    if (recorded) {
-      const item = {
-        ...written,
-        runId: claim.runId,
-        task: claim.task,
-        shard: claim.shard,
-        host: claim.host,
-        attempt: claim.attempt,
-      } as HostItem;
-      if (final && !input.deferCount) await this.#count(item, status);
-      return { kind: 'recorded', record: toHostRecord(item) };
-    }
-    const stored = await this.#db.get<HostItem>(keys.host(claim.runId, claim.task, claim.host));
-    if (!stored) throw contention(claim);
-    // Heal the count in case the writer of the stored result stopped before counting it.
-    if (stored.status !== 'running' && stored.final) await this.#count(stored, stored.status);
-    const kind = stored.completedBy === claim.token ? 'duplicate' : 'lost-claim';
-    return { kind, record: toHostRecord(stored) };
-  }
-
-  /**
-   * A batch for the final results of one runner's attempts. `add` returns at once for an attempt
-   * this store claimed fresh (first attempt, conditional put) whose lease still has
-   * {@link BATCH_LEASE_MARGIN_MS} to run: while the lease holds nobody else writes the host's item
-   * (other callers wait for it, gates leave live claims alone), so the result is written without
-   * a condition, 25 to a request (BatchWriteItem), the claim's attributes with it. Any other
-   * attempt is written at once by {@link RunStore.completeHostAttempt}. `flush` must be awaited
-   * before the runner returns; nothing is counted (see {@link RunStore.countFinalHosts}).
-   */
-  resultBatch(): ResultBatch {
-    const pending: HostItem[] = [];
-    const writes: Promise<void>[] = [];
-    const write = (items: HostItem[]) => {
-      const done = this.#db.batchPut(items);
-      writes.push(done);
-      // Observed here so that a failure waits for flush() to be reported, not the event loop.
-      done.catch(() => undefined);
-    };
-    return {
-      add: async (input) => {
-        const { claim } = input;
-        checkRef(claim);
-        const now = input.now ?? this.#clock();
-        const claimed = this.#freshClaims.get(claim.token);
-        const final = input.final || input.result.status === 'success';
-        if (!claimed || !final || (claimed.leaseUntil ?? 0) - now.getTime() < BATCH_LEASE_MARGIN_MS) {
-          return this.completeHostAttempt({ ...input, deferCount: true });
-        }
-        this.#freshClaims.delete(claim.token);
-        const { written } = await this.#resultFields(input, now);
-        const item = { ...claimed, ...written, [TTL_ATTRIBUTE]: this.#expiresAt(now) } as HostItem;
-        pending.push(item);
-        if (pending.length >= BATCH_WRITE_ITEMS) write(pending.splice(0));
-        return { kind: 'recorded', record: toHostRecord(item) };
-      },
-      flush: async () => {
-        if (pending.length > 0) write(pending.splice(0));
-        await Promise.all(writes);
-      },
-    };
-  }
-
-  #rememberFreshClaim(token: string, item: HostItem): void {
-    if (this.#freshClaims.size >= FRESH_CLAIMS_MAX) {
-      const oldest = this.#freshClaims.keys().next().value;
-      if (oldest !== undefined) this.#freshClaims.delete(oldest);
-    }
-    this.#freshClaims.set(token, item);
-  }
-
-  /** The attributes an attempt's result sets on the host's item. */
-  async #resultFields(input: CompleteInput, now: Date) {
-    const { claim, result } = input;
     const final = input.final || result.status === 'success';
     const confidential = new Set(input.confidentialOutputs ?? []);
     const outputs: Record<string, string> = {};
@@ -726,7 +633,32 @@ export class RunStore {
       outputs: tooLarge ? {} : outputs,
       secretOutputs: tooLarge ? {} : secretOutputs,
     };
-    return { written, status, final };
+    const e = new Expression();
+    // The result is built from what was written rather than read back: the item's other
+    // attributes are the claim's, and a read-back would return the host's streams once more.
+    const recorded = await this.#db.updateIf(keys.host(claim.runId, claim.task, claim.host), e, {
+      update: `SET ${e.assignments({ ...written, [TTL_ATTRIBUTE]: this.#expiresAt(now) })}`,
+      condition: `${e.name('claimToken')} = ${e.value(claim.token)} AND ${e.name('status')} = ${e.value('running')}`,
+      returnItem: false,
+    });
+    if (recorded) {
+      const item = {
+        ...written,
+        runId: claim.runId,
+        task: claim.task,
+        shard: claim.shard,
+        host: claim.host,
+        attempt: claim.attempt,
+      } as HostItem;
+      if (final && !input.deferCount) await this.#count(item, status);
+      return { kind: 'recorded', record: toHostRecord(item) };
+    }
+    const stored = await this.#db.get<HostItem>(keys.host(claim.runId, claim.task, claim.host));
+    if (!stored) throw contention(claim);
+    // Heal the count in case the writer of the stored result stopped before counting it.
+    if (stored.status !== 'running' && stored.final) await this.#count(stored, stored.status);
+    const kind = stored.completedBy === claim.token ? 'duplicate' : 'lost-claim';
+    return { kind, record: toHostRecord(stored) };
   }
 
   /**

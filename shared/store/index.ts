@@ -20,7 +20,6 @@ export type {
   HostStatus,
   MarkInput,
   MarkSummary,
-  ResultBatch,
   RunPage,
   RunRecord,
   RunResult,

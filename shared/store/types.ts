@@ -198,14 +198,6 @@ export type CompleteOutcome =
   /** The claim was lost (its lease expired and another caller resolved it): the stored record stands. */
   | { kind: 'lost-claim'; record: HostRecord };
 
-/** Final results of one runner's attempts, written in batches; see RunStore.resultBatch. */
-export interface ResultBatch {
-  /** Records (or queues) one attempt's result; the outcome as completeHostAttempt gives it. */
-  add(input: CompleteInput): Promise<CompleteOutcome>;
-  /** Writes what is queued; resolves when every queued result is stored, rejects if one is not. */
-  flush(): Promise<void>;
-}
-
 export interface MarkInput {
   runId: string;
   task: string;
