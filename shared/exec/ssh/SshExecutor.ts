@@ -66,7 +66,7 @@ export class SshExecutor implements HostExecutor {
   async #launch(request: ExecutionRequest, sinks: ProcessSinks): Promise<LaunchedProcess> {
     const { host } = request;
     const id = randomBytes(16).toString('hex');
-    const command = bootstrapCommand(id);
+    const command = bootstrapCommand();
     const lost = `the SSH connection to ${host.address ?? host.name} was lost`;
     let client = await this.#acquire(request);
     let main: OpenChannel;
@@ -90,6 +90,17 @@ export class SshExecutor implements HostExecutor {
     // a marker at the end, the output file (see remoteCommands.ts).
     const trailer = new TrailerSplitter(outputMarker(id), sinks.stderr, OUTPUT_FILE_LIMIT_BYTES + 1);
     let pgid: number | undefined;
+    let exited = false;
+    let killRequested = false;
+    let killSent = false;
+    const sideTimeoutMs = this.#options.sideChannelTimeoutMs ?? 10_000;
+    const side = (helper: string): Promise<Buffer> => runHelper(client, helper, sideTimeoutMs);
+    // Only while the bootstrap has not exited: after that its id may name another group.
+    const killGroup = async (): Promise<void> => {
+      if (pgid === undefined || exited || killSent) return;
+      killSent = true;
+      await side(killCommand(id, pgid)).catch(() => {});
+    };
     let reportPgid = () => {};
     const pgidReported = new Promise<void>((resolve) => {
       reportPgid = resolve;
@@ -101,9 +112,10 @@ export class SshExecutor implements HostExecutor {
         const n = Number(value);
         if (Number.isSafeInteger(n) && n > 1) pgid = n;
         reportPgid();
+        // A kill asked for before the id came: carry it out now, however late the id is.
+        if (killRequested) void killGroup();
       },
     });
-    let exited = false;
     channel.once('exit', () => {
       exited = true;
     });
@@ -120,16 +132,15 @@ export class SshExecutor implements HostExecutor {
     if (request.stdin !== undefined) channel.write(request.stdin);
     channel.end();
 
-    const sideTimeoutMs = this.#options.sideChannelTimeoutMs ?? 10_000;
-    const side = (helper: string): Promise<Buffer> => runHelper(client, helper, sideTimeoutMs);
     let cancelMarker = false;
     let collected = false;
     return {
       finished,
       kill: async () => {
+        killRequested = true;
         if (pgid === undefined && !exited) {
-          // The bootstrap has not reported its group yet: stop it from starting, and wait for the
-          // report in case it already has.
+          // The bootstrap has not reported its group yet: stop it from starting, and wait a while
+          // for the report in case it already has (onRecord kills whenever it comes).
           cancelMarker = true;
           await side(killCommand(id, undefined)).catch(() => {});
           await Promise.race([
@@ -137,8 +148,7 @@ export class SshExecutor implements HostExecutor {
             new Promise((resolve) => setTimeout(resolve, sideTimeoutMs).unref()),
           ]);
         }
-        // Only while the bootstrap has not exited: after that the id may name another group.
-        if (pgid !== undefined && !exited) await side(killCommand(id, pgid)).catch(() => {});
+        await killGroup();
       },
       readOutputFile: async (limitBytes) => {
         // The job already sent the file and removed it; a side session reads it only when the job
@@ -150,10 +160,11 @@ export class SshExecutor implements HostExecutor {
         return bytes;
       },
       cleanup: async () => {
-        // A `cancel` left for a bootstrap that never reported stays while its session is open, so
-        // that a late start still runs nothing.
-        const leftover = (collect && outputFile === undefined && !collected) || (cancelMarker && exited);
-        if (leftover) await side(cleanupCommand(id)).catch(() => {});
+        // The job removes its file itself unless it was cut short. A `cancel` mark stays while the
+        // main session is open, so that a bootstrap starting late still runs nothing.
+        const outputLeft = outputFile === undefined && !collected;
+        const removeMark = cancelMarker && exited;
+        if (outputLeft || removeMark) await side(cleanupCommand(id, removeMark)).catch(() => {});
       },
     };
   }

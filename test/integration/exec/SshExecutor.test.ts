@@ -127,18 +127,34 @@ describe('SshExecutor against a real sshd fleet', () => {
   it('creates no file on the host when the caller collects no outputs, and one private file when it does', async () => {
     // Prepare: the command lists the execution's files while it runs.
     const host = fleetHost(fleet, 7);
-    const command = 'ls -A "$TMPDIR"; echo "v=1" >> "$STEPFLEET_OUTPUT"; echo "to=$STEPFLEET_OUTPUT"';
+    const command = 'ls -A "$TMPDIR"; echo "v=1" >> "$STEPFLEET_OUTPUT"';
 
     // Act
     const without = await ssh.run(execRequest(host, command, { collectOutputs: false }));
     const withOutputs = await ssh.run(execRequest(host, command));
 
     // Assess
-    expect(without.stdout.text).toBe('to=/dev/null\n');
+    expect(without.stdout.text).toBe('');
     expect(without.outputs).toEqual({});
-    expect(withOutputs.stdout.text).toMatch(/^stepfleet-[0-9a-f]{32}\.output\nto=.*\.output\n$/);
+    expect(withOutputs.stdout.text).toMatch(/^stepfleet-[0-9a-f]{32}\.output\n$/);
     expect(withOutputs.outputs).toEqual({ v: '1' });
     expect(await readdir(fleet.hosts[7]?.tmpDir ?? '/')).toEqual([]);
+  });
+
+  it('cleans up an uncollected output file the command replaced, and names it on no command line', async () => {
+    // Prepare: outputs written the atomic way (a file moved into place); the wrapper's command
+    // line, as `ps` shows it to every user of the host, must not reveal the file's name.
+    const host = fleetHost(fleet, 9);
+    const command =
+      'ps -o args= -p $PPID | grep -c "[0-9a-f]\\{32\\}"; echo v=2 > "$TMPDIR/t"; mv "$TMPDIR/t" "$STEPFLEET_OUTPUT"';
+
+    // Act
+    const result = await ssh.run(execRequest(host, command, { collectOutputs: false }));
+
+    // Assess
+    expect(result.status).toBe('success');
+    expect(result.stdout.text).toBe('0\n');
+    expect(await readdir(fleet.hosts[9]?.tmpDir ?? '/')).toEqual([]);
   });
 
   it('runs nothing when the kill reached the host before the command started', async () => {
@@ -153,12 +169,12 @@ describe('SshExecutor against a real sshd fleet', () => {
     await run('ssh', [...sshArgs, killCommand(id, undefined)]);
 
     // Act: the bootstrap starts late, with a job that would leave a file behind.
-    const bootstrap = spawn('ssh', [...sshArgs, bootstrapCommand(id)], {
+    const bootstrap = spawn('ssh', [...sshArgs, bootstrapCommand()], {
       stdio: ['pipe', 'ignore', 'ignore'],
     });
     bootstrap.stdin.end(jobHeader(execRequest(host, `touch ${marker}`), id, 1024));
     const code = await new Promise((resolve) => bootstrap.on('close', resolve));
-    await run('ssh', [...sshArgs, cleanupCommand(id)]);
+    await run('ssh', [...sshArgs, cleanupCommand(id, true)]);
 
     // Assess
     expect(code).toBe(125);
@@ -241,6 +257,14 @@ describe('SshExecutor against a real sshd fleet', () => {
     // Assess
     expect(result).toMatchObject({ status: 'failed', exitCode: null, signal: 'SIGTERM' });
     expect(result.error).toBe('fleet-6: killed by SIGTERM');
+  });
+
+  it('reports an exit status that names a stop signal as an exit status, without hanging', async () => {
+    // Act: 147 is 128 + SIGSTOP on Linux; re-raising it would stop the wrapper until the timeout.
+    const result = await ssh.run(execRequest(fleetHost(fleet, 10), 'exit 147', { timeoutMs: 5_000 }));
+
+    // Assess
+    expect(result).toMatchObject({ status: 'failed', exitCode: 147, signal: null });
   });
 
   it('ends unreachable, within the connect timeout, on a closed port', async () => {

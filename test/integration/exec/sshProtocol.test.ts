@@ -49,11 +49,12 @@ describe('remote command framing', () => {
       1024,
     );
 
-    // Assess: the only line that is not `+`-prefixed is the final `.`.
+    // Assess: the id comes first; the only other line that is not `+`-prefixed is the final `.`.
     const lines = header.split('\n');
+    expect(lines[0]).toBe('a'.repeat(32));
     expect(lines.at(-1)).toBe('');
     expect(lines.at(-2)).toBe('.');
-    expect(lines.slice(0, -2).every((line) => line.startsWith('+'))).toBe(true);
+    expect(lines.slice(1, -2).every((line) => line.startsWith('+'))).toBe(true);
   });
 
   it('splits a shell given with arguments', () => {
