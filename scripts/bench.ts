@@ -32,6 +32,29 @@ interface Contender {
 interface Sample {
   wallSeconds: number;
   peakRssMb: number;
+  /** CPU of the command and its children (user + system), as GNU time reports it. */
+  clientCpuSeconds: number;
+  /** CPU the fleet's sshd daemons and their sessions spent meanwhile: the cost to the hosts. */
+  hostCpuSeconds: number;
+}
+
+/**
+ * CPU seconds the fleet's sshd daemons have spent so far, counting every session and command they
+ * have reaped: utime + stime + cutime + cstime of each daemon (a host's PID is its sshd's).
+ */
+function fleetCpuSeconds(fleet: Fleet): number {
+  let ticks = 0;
+  for (const host of fleet.hosts) {
+    try {
+      const stat = readFileSync(`/proc/${host.pid}/stat`, 'utf8');
+      // After the command name (which may hold spaces) comes the state: stat(5) field 3.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i] ?? 0), 0);
+    } catch {
+      // The daemon is gone; it costs nothing any more.
+    }
+  }
+  return ticks / 100;
 }
 
 const median = (values: number[]) => {
@@ -42,16 +65,18 @@ const median = (values: number[]) => {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 };
 
-/** Runs a command under GNU time; returns wall time, peak RSS (largest process) and stdout. */
+/** Runs a command under GNU time; returns wall time, peak RSS (largest process), CPU and stdout. */
 function measure(
   argv: string[],
   env: NodeJS.ProcessEnv | undefined,
   dir: string,
+  fleet: Fleet,
 ): Promise<Sample & { stdout: string; code: number | null }> {
   const timing = join(dir, 'time.txt');
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn('/usr/bin/time', ['-f', '%M', '-o', timing, ...argv], {
+    const hostCpuBefore = fleetCpuSeconds(fleet);
+    const child = spawn('/usr/bin/time', ['-f', '%M %U %S', '-o', timing, ...argv], {
       env: { ...process.env, NO_COLOR: '1', ...env },
       stdio: ['ignore', 'pipe', 'ignore'],
     });
@@ -60,8 +85,17 @@ function measure(
     child.on('error', reject);
     child.on('close', (code) => {
       const wallSeconds = (performance.now() - started) / 1000;
-      const peakKb = Number(readFileSync(timing, 'utf8').trim().split('\n').pop());
-      resolve({ wallSeconds, peakRssMb: peakKb / 1024, stdout, code });
+      const [peakKb, user, system] = (readFileSync(timing, 'utf8').trim().split('\n').pop() ?? '')
+        .split(' ')
+        .map(Number);
+      resolve({
+        wallSeconds,
+        peakRssMb: (peakKb ?? 0) / 1024,
+        clientCpuSeconds: (user ?? 0) + (system ?? 0),
+        hostCpuSeconds: fleetCpuSeconds(fleet) - hostCpuBefore,
+        stdout,
+        code,
+      });
     });
   });
 }
@@ -181,7 +215,7 @@ async function benchSize(size: number): Promise<void> {
     const samples = new Map<string, Sample[]>(all.map((c) => [c.name, []]));
     for (let round = 0; round <= RUNS; round += 1) {
       for (const contender of all) {
-        const sample = await measure(contender.argv, contender.env, dir);
+        const sample = await measure(contender.argv, contender.env, dir, fleet);
         const answered = contender.answered(sample.stdout);
         if (answered !== size)
           throw new Error(`${contender.name}: ${answered} of ${size} hosts answered (exit ${sample.code})`);
@@ -194,12 +228,15 @@ async function benchSize(size: number): Promise<void> {
     process.stdout.write(
       `\n## ${size} hosts, parallelism ${PARALLELISM}, ${RUNS} interleaved runs (median, min–max)\n\n`,
     );
-    process.stdout.write('| command | wall s | peak RSS MB |\n| --- | --- | --- |\n');
+    process.stdout.write(
+      '| command | wall s | peak RSS MB | client CPU s | host CPU s |\n| --- | --- | --- | --- | --- |\n',
+    );
     for (const c of all) {
       const s = samples.get(c.name) ?? [];
       const wall = s.map((x) => x.wallSeconds);
+      const cpu = (pick: (x: Sample) => number) => median(s.map(pick)).toFixed(2);
       process.stdout.write(
-        `| ${c.name} | ${medianOf(c.name).toFixed(2)} (${Math.min(...wall).toFixed(2)}–${Math.max(...wall).toFixed(2)}) | ${median(s.map((x) => x.peakRssMb)).toFixed(0)} |\n`,
+        `| ${c.name} | ${medianOf(c.name).toFixed(2)} (${Math.min(...wall).toFixed(2)}–${Math.max(...wall).toFixed(2)}) | ${median(s.map((x) => x.peakRssMb)).toFixed(0)} | ${cpu((x) => x.clientCpuSeconds)} | ${cpu((x) => x.hostCpuSeconds)} |\n`,
       );
     }
     const ours = medianOf('stepfleet run');
