@@ -184,6 +184,27 @@ export function shellArgv(shell: string | undefined, command: string): string[] 
   return [...(words.length > 0 ? words : ['/bin/sh']), '-c', command];
 }
 
+/** The variable that carries a command holding a confidential value to its shell. */
+export const COMMAND_VARIABLE = 'STEPFLEET_COMMAND_';
+
+/**
+ * How to start a request's command: `shell -c COMMAND`; or, when the command text holds a
+ * confidential value (a `${{ }}` reference substituted into it), `shell -c 'eval …'` with the text
+ * in an environment variable that the shell removes before running it. A command line is readable
+ * by every user of the host (`ps`); an environment only by the command's own user.
+ */
+export function shellInvocation(request: Pick<ExecutionRequest, 'shell' | 'command' | 'confidential'>): {
+  argv: string[];
+  env: Record<string, string>;
+} {
+  const secret = request.confidential.some((value) => value !== '' && request.command.includes(value));
+  if (!secret) return { argv: shellArgv(request.shell, request.command), env: {} };
+  return {
+    argv: shellArgv(request.shell, `eval "unset ${COMMAND_VARIABLE}; $${COMMAND_VARIABLE}"`),
+    env: { [COMMAND_VARIABLE]: request.command },
+  };
+}
+
 /** Problems that would make the command run differently from what was asked; undefined when fine. */
 function checkRequest(request: ExecutionRequest): string | undefined {
   for (const [name, value] of Object.entries(request.env)) {

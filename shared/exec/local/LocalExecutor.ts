@@ -8,7 +8,7 @@ import {
   type ProcessEnd,
   type ProcessSinks,
   type SupervisionOptions,
-  shellArgv,
+  shellInvocation,
   superviseExecution,
 } from '../capture/superviseExecution.js';
 import type { ExecutionRequest, ExecutionResult, HostExecutor } from '../HostExecutor.js';
@@ -46,13 +46,19 @@ export class LocalExecutor implements HostExecutor {
     await (await open(outputFile, 'wx', 0o600)).close();
     const removeDir = (): Promise<void> => rm(dir, { recursive: true, force: true }).catch(() => {});
 
-    const [program = '/bin/sh', ...args] = shellArgv(request.shell, request.command);
+    const invocation = shellInvocation(request);
+    const [program = '/bin/sh', ...args] = invocation.argv;
     let child: ChildProcess;
     try {
       child = await started(
         spawn(program, args, {
           cwd: request.workdir,
-          env: { ...(this.#options.baseEnv ?? process.env), ...request.env, STEPFLEET_OUTPUT: outputFile },
+          env: {
+            ...(this.#options.baseEnv ?? process.env),
+            ...request.env,
+            ...invocation.env,
+            STEPFLEET_OUTPUT: outputFile,
+          },
           // Its own process group, so the kill reaches every process the command starts.
           detached: true,
           stdio: ['pipe', 'pipe', 'pipe'],

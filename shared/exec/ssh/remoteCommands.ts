@@ -1,5 +1,5 @@
 import { shellQuote } from '../../vars/index.js';
-import { shellArgv } from '../capture/superviseExecution.js';
+import { shellInvocation } from '../capture/superviseExecution.js';
 import type { ExecutionRequest } from '../HostExecutor.js';
 
 /**
@@ -117,7 +117,9 @@ export function jobHeader(request: ExecutionRequest, id: string, limitBytes: num
   // file is not made: the command may still write (or move) one there, and it is removed below.
   lines.push('STEPFLEET_OUTPUT="$1.output"; export STEPFLEET_OUTPUT');
   if (request.workdir !== undefined) lines.push(`cd ${shellQuote(request.workdir)} || exit 1`);
-  lines.push(shellArgv(request.shell, request.command).map(shellQuote).join(' '), 'rc=$?');
+  const { argv, env } = shellInvocation(request);
+  const assignments = Object.entries(env).map(([name, value]) => `${name}=${shellQuote(value)} `);
+  lines.push(`${assignments.join('')}${argv.map(shellQuote).join(' ')}`, 'rc=$?');
   const marker = `printf '%s' ${shellQuote(outputMarker(id))} >&2`;
   if (collect) {
     // The file is opened and removed before anything goes to stderr: a lost connection (SIGPIPE)

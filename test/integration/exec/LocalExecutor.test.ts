@@ -77,6 +77,21 @@ describe('LocalExecutor', () => {
     expect(existsSync(result.outputs.file ?? '/')).toBe(false);
   });
 
+  it('keeps a confidential value in the command text off the command line, and runs it the same', async () => {
+    // Prepare: the value reached the command through a ${{ }} reference; `ps` shows every user
+    // of the machine the command line of the shell that runs it.
+    const value = 's3cr3t-canary-value';
+    const probe = `x=${value}; echo "$x" | wc -c; ps -o args= -p $$ | grep -c 'canary-val[u]e'`;
+
+    // Act
+    const hidden = await local.run(execRequest(LOCAL_HOST, probe, { confidential: [value] }));
+    const plain = await local.run(execRequest(LOCAL_HOST, probe));
+
+    // Assess: the same command, with and without the value marked confidential.
+    expect(hidden.stdout.text).toBe(`${value.length + 1}\n0\n`);
+    expect(plain.stdout.text).toBe(`${value.length + 1}\n1\n`);
+  });
+
   it('fails without running when the workdir does not exist', async () => {
     // Prepare
     const marker = join(scratch, 'ran');

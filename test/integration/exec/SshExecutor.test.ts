@@ -182,6 +182,21 @@ describe('SshExecutor against a real sshd fleet', () => {
     expect(await readdir(fleet.hosts[8]?.tmpDir ?? '/')).toEqual([]);
   });
 
+  it("keeps a confidential value in the command text off the host's command lines, and runs it the same", async () => {
+    // Prepare: `ps` shows every user of the host the command line of the shell that runs it.
+    const host = fleetHost(fleet, 11);
+    const value = 's3cr3t-canary-value';
+    const probe = `x=${value}; echo "$x" | wc -c; ps -o args= -p $$ | grep -c 'canary-val[u]e'; echo "$#"`;
+
+    // Act
+    const hidden = await ssh.run(execRequest(host, probe, { confidential: [value] }));
+    const plain = await ssh.run(execRequest(host, probe));
+
+    // Assess: the same command, with and without the value marked confidential.
+    expect(hidden.stdout.text).toBe(`${value.length + 1}\n0\n0\n`);
+    expect(plain.stdout.text).toBe(`${value.length + 1}\n1\n0\n`);
+  });
+
   it('fails a command whose workdir does not exist, without running it', async () => {
     // Prepare
     const host = fleetHost(fleet, 2);
