@@ -149,6 +149,8 @@ export async function executeLocalRun(options: {
     import('../../shared/engine/runStateMachine.js'),
     import('../../shared/local/localRunnerDeps.js'),
   ]);
+  // Awaited below; a store that fails to open must not leave its rejection unobserved.
+  engine.catch(() => undefined);
   const state = await opening;
   const [{ runStateMachine }, { localRunner }] = await engine.catch(async (error: unknown) => {
     await state.close();

@@ -8,8 +8,6 @@ import { startEmbeddedDynamo } from './embeddedDynamo.js';
 import { isProcessAlive } from './isProcessAlive.js';
 import { LOCAL_STATE_DIR } from './localStateDir.js';
 
-export { LOCAL_STATE_DIR };
-
 const TABLE = 'stepfleet-runs';
 
 /** The local run store, open; `close()` releases the on-disk database. */

@@ -185,7 +185,7 @@ export function shellArgv(shell: string | undefined, command: string): string[] 
 }
 
 /** The variable that carries a command holding a confidential value to its shell. */
-export const COMMAND_VARIABLE = 'STEPFLEET_COMMAND_';
+const COMMAND_VARIABLE = 'STEPFLEET_COMMAND_';
 
 /**
  * How to start a request's command: `shell -c COMMAND`; or, when the command text holds a

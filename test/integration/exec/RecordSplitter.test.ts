@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RecordSplitter } from '../../../shared/exec/ssh/RecordSplitter.js';
+import { cutBytes } from '../../support/cutBytes.js';
 
 const OPEN = '\u001estepfleet-pid-0123abcd:';
 const CLOSE = '\u001e';
@@ -19,18 +20,6 @@ function split(chunks: Buffer[]) {
   return { rest: Buffer.concat(forwarded).toString(), records };
 }
 
-function cut(text: string, points: number[]): Buffer[] {
-  const bytes = Buffer.from(text);
-  const at = [...new Set(points.map((p) => p % (bytes.length + 1)))].sort((a, b) => a - b);
-  const chunks: Buffer[] = [];
-  let from = 0;
-  for (const p of [...at, bytes.length]) {
-    chunks.push(bytes.subarray(from, p));
-    from = p;
-  }
-  return chunks;
-}
-
 describe('RecordSplitter', () => {
   it('takes the record out of the stream however the stream is cut, and passes the rest on', () => {
     fc.assert(
@@ -40,7 +29,7 @@ describe('RecordSplitter', () => {
         fc.string(),
         fc.array(fc.nat(), { maxLength: 8 }),
         (before, pgid, after, points) => {
-          const { rest, records } = split(cut(`${before}${OPEN}${pgid}${CLOSE}${after}`, points));
+          const { rest, records } = split(cutBytes(`${before}${OPEN}${pgid}${CLOSE}${after}`, points));
           expect(records).toEqual([String(pgid)]);
           expect(rest).toBe(`${before}${after}`);
         },

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TrailerSplitter } from '../../../shared/exec/ssh/TrailerSplitter.js';
+import { cutBytes } from '../../support/cutBytes.js';
 
 const MARKER = '\u001estepfleet-output-0123abcd\u001e';
 
@@ -12,18 +13,6 @@ function split(chunks: Buffer[], keep = 1 << 20) {
   return { before: Buffer.concat(forwarded).toString(), trailer: trailer?.toString() };
 }
 
-function cut(text: string, points: number[]): Buffer[] {
-  const bytes = Buffer.from(text);
-  const at = [...new Set(points.map((p) => p % (bytes.length + 1)))].sort((a, b) => a - b);
-  const chunks: Buffer[] = [];
-  let from = 0;
-  for (const p of [...at, bytes.length]) {
-    chunks.push(bytes.subarray(from, p));
-    from = p;
-  }
-  return chunks;
-}
-
 describe('TrailerSplitter', () => {
   it('splits stderr from the output file however the stream is cut', () => {
     fc.assert(
@@ -33,7 +22,7 @@ describe('TrailerSplitter', () => {
         fc.array(fc.nat(), { maxLength: 8 }),
         (stderr, output, points) => {
           fc.pre(!stderr.includes(MARKER));
-          const result = split(cut(`${stderr}${MARKER}${output}`, points));
+          const result = split(cutBytes(`${stderr}${MARKER}${output}`, points));
           expect(result.before).toBe(stderr);
           expect(result.trailer).toBe(output);
         },
@@ -43,7 +32,7 @@ describe('TrailerSplitter', () => {
   });
 
   it('passes everything on when the marker never comes (a killed job)', () => {
-    const result = split(cut(`partial output${MARKER.slice(0, 10)}`, [3, 17, 20]));
+    const result = split(cutBytes(`partial output${MARKER.slice(0, 10)}`, [3, 17, 20]));
     expect(result.before).toBe(`partial output${MARKER.slice(0, 10)}`);
     expect(result.trailer).toBeUndefined();
   });
