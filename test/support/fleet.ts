@@ -26,6 +26,8 @@ export interface FleetOptions {
   block?: number;
   /** Bound on starting all daemons; default 30 s. */
   startTimeoutMs?: number;
+  /** sshd's `LogLevel`; default `ERROR`. Each daemon logs to `DIR/NAME/sshd.log` ({@link fleetHostLog}). */
+  logLevel?: 'ERROR' | 'DEBUG';
 }
 
 /** One fleet host, as plain data (JSON-serialisable, so a vitest globalSetup can `provide` it). */
@@ -80,7 +82,7 @@ export interface Fleet extends FleetDescriptor {
  * try { ... fleetHosts(fleet) ... } finally { await fleet.stop(); }
  */
 export async function startFleet(options: FleetOptions): Promise<Fleet> {
-  const { count, port = 22, startTimeoutMs = 30_000 } = options;
+  const { count, port = 22, startTimeoutMs = 30_000, logLevel = 'ERROR' } = options;
   if (!Number.isInteger(count) || count < 1 || count > MAX_FLEET_SIZE) {
     throw new Error(`startFleet: count must be 1…${MAX_FLEET_SIZE}, got ${count}`);
   }
@@ -109,7 +111,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
     const hosts = await Promise.all(
       Array.from({ length: count }, (_, index) =>
         limit(async () => {
-          const host = await startHost({ dir, homeDir, index, block: block.octet, port });
+          const host = await startHost({ dir, homeDir, index, block: block.octet, port, logLevel });
           pids.push(host.pid);
           await waitForListener(host, port, deadline);
           return host;
@@ -189,6 +191,13 @@ export async function fleetProcessesMatching(
   }
 }
 
+/** What host `index`'s sshd has logged so far (see {@link FleetOptions.logLevel}). */
+export function fleetHostLog(fleet: FleetDescriptor, index: number): Promise<string> {
+  const host = fleet.hosts[index];
+  if (host === undefined) throw new Error(`fleetHostLog: no host #${index}`);
+  return readFile(join(fleet.dir, host.name, 'sshd.log'), 'utf8');
+}
+
 /**
  * The fleet as executors see it: one ssh `Host` per daemon, authenticating as root with the
  * fleet's client key and verifying against the fleet's known_hosts. `overrides` apply to every host.
@@ -234,8 +243,9 @@ async function startHost(args: {
   index: number;
   block: number;
   port: number;
+  logLevel: string;
 }): Promise<StartedHost> {
-  const { dir, homeDir, index, block, port } = args;
+  const { dir, homeDir, index, block, port, logLevel } = args;
   const name = `fleet-${index + 1}`;
   const address = `127.0.${block}.${index + 1}`;
   const hostDir = join(dir, name);
@@ -245,7 +255,7 @@ async function startHost(args: {
   const hostKey = join(hostDir, 'ssh_host_ed25519_key');
   await keygen(hostKey);
   const config = join(hostDir, 'sshd_config');
-  await writeFile(config, sshdConfig({ dir, homeDir, tmpDir, hostKey, address, port }));
+  await writeFile(config, sshdConfig({ dir, homeDir, tmpDir, hostKey, address, port, logLevel }));
   const logFile = join(hostDir, 'sshd.log');
   const log = openSync(logFile, 'a');
   try {
@@ -284,6 +294,7 @@ function sshdConfig(args: {
   hostKey: string;
   address: string;
   port: number;
+  logLevel: string;
 }): string {
   return [
     `ListenAddress ${args.address}:${args.port}`,
@@ -304,7 +315,7 @@ function sshdConfig(args: {
     'PrintMotd no',
     'PrintLastLog no',
     'X11Forwarding no',
-    'LogLevel ERROR',
+    `LogLevel ${args.logLevel}`,
     '',
   ].join('\n');
 }

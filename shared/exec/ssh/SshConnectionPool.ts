@@ -3,6 +3,7 @@ import { userInfo } from 'node:os';
 import ssh2, { type Client, type ConnectConfig } from 'ssh2';
 import type { Host } from '../../inventory/Host.js';
 import { type HostKeyCheck, HostKeyVerifier } from './HostKeyVerifier.js';
+import { ignoreHostKeyNotices } from './ignoreHostKeyNotices.js';
 import { loadPrivateKey } from './loadPrivateKey.js';
 import { SshConnectError } from './SshConnectError.js';
 
@@ -153,6 +154,7 @@ export class SshConnectionPool {
         };
       }
       client.connect(config);
+      ignoreHostKeyNotices(client);
     });
   }
 

@@ -1,0 +1,88 @@
+import ssh2, { type Client } from 'ssh2';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ignoreHostKeyNotices } from '../../../shared/exec/ssh/ignoreHostKeyNotices.js';
+import { loadPrivateKey } from '../../../shared/exec/ssh/loadPrivateKey.js';
+import { SshExecutor } from '../../../shared/exec/ssh/SshExecutor.js';
+import { type Fleet, fleetHost, fleetHostLog, startFleet } from '../../support/fleet.js';
+import { execRequest } from '../../support/fleet-requests.js';
+
+// sshd logs each global request it receives at DEBUG level, by name.
+const PROOF_REQUEST = /rtype hostkeys-prove-00@openssh\.com/g;
+
+/** Connects a plain ssh2 client, optionally with the notice ignored, runs `true`, and closes. */
+async function connectAndRun(fleet: Fleet, index: number, ignore: boolean): Promise<boolean> {
+  const host = fleetHost(fleet, index);
+  const client: Client = new ssh2.Client();
+  let installed = false;
+  await new Promise<void>((resolve, reject) => {
+    client.once('error', reject);
+    client.once('ready', () => {
+      client.exec('true', (error, channel) => {
+        if (error) return reject(error);
+        channel.resume();
+        channel.once('close', () => resolve());
+      });
+    });
+    loadPrivateKey({ file: fleet.clientIdentityFile }).then((privateKey) => {
+      client.connect({
+        host: host.address,
+        port: host.port,
+        username: 'root',
+        privateKey,
+        hostVerifier: () => true,
+      });
+      if (ignore) installed = ignoreHostKeyNotices(client);
+    }, reject);
+  });
+  const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+  client.end();
+  await closed;
+  return installed;
+}
+
+describe("the server's host-key notice", () => {
+  let fleet: Fleet;
+
+  beforeAll(async () => {
+    fleet = await startFleet({ count: 3, logLevel: 'DEBUG' });
+  });
+
+  afterAll(async () => {
+    await fleet?.stop();
+  });
+
+  it('makes a plain ssh2 client ask the server to prove its keys (the cost being avoided)', async () => {
+    // Act
+    await connectAndRun(fleet, 0, false);
+
+    // Assess
+    expect((await fleetHostLog(fleet, 0)).match(PROOF_REQUEST)).toHaveLength(1);
+  });
+
+  it('is ignored once the handler is installed: the server signs nothing more', async () => {
+    // Act
+    const installed = await connectAndRun(fleet, 1, true);
+
+    // Assess
+    expect(installed).toBe(true);
+    // Requests are logged (the exec's is there); the proof request is not.
+    expect(await fleetHostLog(fleet, 1)).toContain('request exec');
+    expect((await fleetHostLog(fleet, 1)).match(PROOF_REQUEST)).toBeNull();
+  });
+
+  it('is ignored by the SSH executor on every connection', async () => {
+    // Prepare
+    const ssh = new SshExecutor();
+
+    try {
+      // Act
+      const result = await ssh.run(execRequest(fleetHost(fleet, 2), 'hostname'));
+
+      // Assess
+      expect(result.stdout.text).toBe('fleet-3\n');
+      expect((await fleetHostLog(fleet, 2)).match(PROOF_REQUEST)).toBeNull();
+    } finally {
+      await ssh.close();
+    }
+  });
+});
