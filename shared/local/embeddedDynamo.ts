@@ -29,14 +29,23 @@ parentPort.on('message', (message) => {
 });
 `;
 
+/**
+ * Per-request steps of the SDK that do nothing for a store in this process: the log step builds a
+ * redacted copy of every request and response even with no logger, the user agent is for AWS's
+ * metrics, recursion detection carries Lambda trace ids. A run makes two requests per host.
+ */
+const UNNEEDED_MIDDLEWARE = ['loggerMiddleware', 'getUserAgentMiddleware', 'recursionDetectionMiddleware'];
+
 /** An SDK v3 client for an embedded store (any region, dummy credentials: dynalite checks neither). */
 export function embeddedDynamoClient(endpoint: string): DynamoDBClient {
-  return new DynamoDBClient({
+  const client = new DynamoDBClient({
     endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 3,
   });
+  for (const name of UNNEEDED_MIDDLEWARE) client.middlewareStack.remove(name);
+  return client;
 }
 
 /**
