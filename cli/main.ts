@@ -40,6 +40,7 @@ export function buildProgram(): Command {
  * with --debug) and exits 70, so a bug never looks like a user's mistake or a failed run.
  */
 export async function main(argv: string[]): Promise<void> {
+  ignoreClosedReaders();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
@@ -64,5 +65,18 @@ export async function main(argv: string[]): Promise<void> {
     );
     if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
     process.exitCode = EXIT.internalError;
+  }
+}
+
+/**
+ * A reader that goes away (`stepfleet runs list | head -1`) is not an error: what nobody reads is
+ * dropped, quietly. The process carries on, so a run whose output is no longer read still stops
+ * its hosts and stores every result, and exits with the run's own status.
+ */
+function ignoreClosedReaders(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+    });
   }
 }
