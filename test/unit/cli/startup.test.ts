@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -38,5 +38,32 @@ describe('CLI start-up', () => {
       /^(@aws-sdk\/|@smithy\/|ssh2$|aws-local-stepfunctions$|dynalite$|asl-validator$)/.test(p),
     );
     expect(heavy).toEqual([]);
+  });
+
+  it('bundles the local engine without the Lambda client, Cognito credentials or ASL validator it never uses', async () => {
+    // Prepare
+    const files = [
+      join(DIST, 'stepfleet.mjs'),
+      ...readdirSync(join(DIST, 'chunks'))
+        .filter((f) => f.endsWith('.mjs'))
+        .map((f) => join(DIST, 'chunks', f)),
+    ];
+    const bundled = files.map((file) => readFileSync(file, 'utf8')).join('\n');
+    const imported = new Set(files.flatMap(staticImports));
+    const {
+      LambdaClient,
+      fromCognitoIdentityPool,
+      default: validate,
+    } = await import('../../../scripts/engine-stubs/unavailable.js');
+
+    // Assess: the engine is in the bundle, and no file of it imports the three packages up front.
+    expect(bundled).toContain('// node_modules/aws-local-stepfunctions/build/main.node.esm.js');
+    expect(imported).toContain('jsonpath-plus');
+    for (const unused of ['@aws-sdk/client-lambda', '@aws-sdk/credential-providers', 'asl-validator']) {
+      expect(imported).not.toContain(unused);
+    }
+    expect(() => new LambdaClient()).toThrow(/not available in a local run/);
+    expect(() => fromCognitoIdentityPool()).toThrow(/not available in a local run/);
+    expect(() => validate()).toThrow(/not available in a local run/);
   });
 });
