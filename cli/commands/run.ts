@@ -2,12 +2,15 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { compileTaskGroup } from '../../shared/compile/compileTaskGroup.js';
+import { hasErrors } from '../../shared/diagnostics/Diagnostic.js';
 import type { CatalogEntry, RunEvent, RunnerDeps } from '../../shared/engine/RunnerDeps.js';
-import { startRun } from '../../shared/engine/startRun.js';
+import { checkRunRequest, startRun } from '../../shared/engine/startRun.js';
 import { InvalidRunRequestError, StepfleetError } from '../../shared/errors.js';
+import type { SshExecutor } from '../../shared/exec/ssh/SshExecutor.js';
 import type { Host } from '../../shared/inventory/Host.js';
 import { loadInventory } from '../../shared/inventory/loadInventory.js';
 import { watchLocalCancel } from '../../shared/local/cancelRequests.js';
+import { firstWaveHosts } from '../../shared/local/firstWaveHosts.js';
 import { LOCAL_STATE_DIR } from '../../shared/local/localStateDir.js';
 import { loadTaskGroup } from '../../shared/taskgroup/loadTaskGroup.js';
 import type { TaskGroup } from '../../shared/taskgroup/schema.js';
@@ -94,14 +97,19 @@ async function run(file: string, options: RunOptions): Promise<number> {
   }
   const group = loaded.group;
   const source = resolve(file);
+  const entry = { group, source, baseDir: dirname(source) };
+  const request = { taskGroup: group.name, inputs: inputs.inputs, targets: options.target, source };
+  // The same checks `startRun` makes: a request it will refuse connects to no host.
+  const checked = await checkRunRequest(entry, request, async () => hosts);
+  const accepted = checked.inputs.ok && !hasErrors(checked.details);
   return executeLocalRun({
     group,
-    entry: { group, source, baseDir: dirname(source) },
+    entry,
     hosts,
     output: options,
     stateDir: options.stateDir,
-    start: (deps) =>
-      startRun(deps, { taskGroup: group.name, inputs: inputs.inputs, targets: options.target, source }),
+    connectEarly: accepted ? firstWaveHosts(group, checked.targets) : [],
+    start: (deps) => startRun(deps, request),
   });
 }
 
@@ -124,6 +132,8 @@ export async function executeLocalRun(options: {
   hosts: Host[];
   output: LocalRunOutput;
   stateDir: string;
+  /** SSH hosts to connect to while the run is set up (see {@link firstWaveHosts}). */
+  connectEarly?: Host[];
   start: (deps: RunnerDeps) => Promise<{ runId: string }>;
 }): Promise<number> {
   const { group, output } = options;
@@ -145,6 +155,8 @@ export async function executeLocalRun(options: {
   // store opens first: its thread loads dynalite and opens the database while the engine loads here.
   const { openLocalState } = await import('../../shared/local/openLocalState.js');
   const opening = openLocalState(options.stateDir);
+  // Handshakes with the first hosts (mostly the hosts' CPU) overlap the set-up, which uses one core.
+  const ssh = await connectEarly(options.connectEarly ?? []);
   const engine = Promise.all([
     import('../../shared/engine/runStateMachine.js'),
     import('../../shared/local/localRunnerDeps.js'),
@@ -164,6 +176,7 @@ export async function executeLocalRun(options: {
     taskTypes: localTaskTypes(),
     emit,
     signal: cancel.signal,
+    ...(ssh ? { ssh } : {}),
   });
   let runId: string | undefined;
   let stopWatching = () => {};
@@ -221,6 +234,14 @@ export async function executeLocalRun(options: {
     await state.close();
     await closeStream(events);
   }
+}
+
+async function connectEarly(hosts: readonly Host[]): Promise<SshExecutor | undefined> {
+  if (hosts.length === 0) return undefined;
+  const { SshExecutor } = await import('../../shared/exec/ssh/SshExecutor.js');
+  const ssh = new SshExecutor();
+  for (const host of hosts) ssh.connect(host);
+  return ssh;
 }
 
 function openEventStream(target: string | undefined): NodeJS.WritableStream | undefined {

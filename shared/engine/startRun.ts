@@ -3,11 +3,12 @@ import type { Diagnostic } from '../diagnostics/Diagnostic.js';
 import { hasErrors } from '../diagnostics/Diagnostic.js';
 import { plainDocument } from '../document/readDocument.js';
 import { InvalidRunRequestError, StepfleetError, UnknownTaskGroupError } from '../errors.js';
+import type { Host } from '../inventory/Host.js';
 import { parseSelector } from '../inventory/selectors.js';
 import type { RerunScope } from '../store/types.js';
-import { resolveTargets } from '../taskgroup/resolveTargets.js';
+import { resolveTargets, type TaskTargets } from '../taskgroup/resolveTargets.js';
 import { planRerun } from './planRerun.js';
-import type { RunnerDeps } from './RunnerDeps.js';
+import type { CatalogEntry, RunnerDeps } from './RunnerDeps.js';
 import { validateInputs } from './validateInputs.js';
 
 /** A request to run a TaskGroup (the body of `POST /runs`, or the CLI's flags). */
@@ -55,6 +56,50 @@ export class IdempotencyConflictError extends StepfleetError {
   }
 }
 
+/** What {@link checkRunRequest} found. */
+export interface CheckedRunRequest {
+  inputs: ReturnType<typeof validateInputs>;
+  /** Every task's resolved targets; empty for a re-run (its hosts come from the run it repeats). */
+  targets: TaskTargets[];
+  /** Every problem; the request is refused when one is an error. */
+  details: Diagnostic[];
+}
+
+/**
+ * The checks {@link startRun} makes before it records anything: inputs, `targets` selectors, then
+ * (once those are sound) the targets against the inventory, with ambiguous imports. No side effect.
+ */
+export async function checkRunRequest(
+  entry: CatalogEntry,
+  request: RunRequest,
+  inventory: () => Promise<Host[]>,
+): Promise<CheckedRunRequest> {
+  const { group, source } = entry;
+  const details: Diagnostic[] = [];
+  const inputs = validateInputs(group, request.inputs ?? {}, source);
+  if (!inputs.ok) details.push(...inputs.diagnostics);
+  const selectors = request.targets ?? [];
+  for (const [i, text] of selectors.entries()) {
+    const parsed = parseSelector(text);
+    if ('error' in parsed)
+      details.push({
+        code: 'INVALID_SELECTOR',
+        severity: 'error',
+        file: 'request',
+        path: `targets[${i}]`,
+        message: parsed.error,
+      });
+  }
+  let targets: TaskTargets[] = [];
+  // A re-run takes its hosts from the run it repeats, not from today's inventory.
+  if (details.length === 0 && !request.rerun) {
+    const resolved = resolveTargets(plainDocument(source, group), group, await inventory(), selectors);
+    details.push(...resolved.diagnostics.filter((d) => d.severity === 'error'));
+    targets = resolved.targets;
+  }
+  return { inputs, targets, details };
+}
+
 /**
  * Checks a run request and records the run, before anything runs: unknown TaskGroup, bad inputs,
  * bad or unmatched target selectors and ambiguous imports are refused here with every problem
@@ -67,34 +112,15 @@ export async function startRun(
 ): Promise<{ runId: string; created: boolean }> {
   const entry = await deps.catalog.get(request.taskGroup);
   if (!entry) throw new UnknownTaskGroupError(request.taskGroup);
-  const { group, source } = entry;
-  const details: Diagnostic[] = [];
-
-  const inputs = validateInputs(group, request.inputs ?? {}, source);
-  if (!inputs.ok) details.push(...inputs.diagnostics);
-  const targets = request.targets ?? [];
-  for (const [i, text] of targets.entries()) {
-    const parsed = parseSelector(text);
-    if ('error' in parsed)
-      details.push({
-        code: 'INVALID_SELECTOR',
-        severity: 'error',
-        file: 'request',
-        path: `targets[${i}]`,
-        message: parsed.error,
-      });
-  }
-  // A re-run takes its hosts from the run it repeats, not from today's inventory.
-  if (details.length === 0 && !request.rerun) {
-    const resolved = resolveTargets(plainDocument(source, group), group, await deps.inventory(), targets);
-    details.push(...resolved.diagnostics.filter((d) => d.severity === 'error'));
-  }
+  const { group } = entry;
+  const { inputs, details } = await checkRunRequest(entry, request, () => deps.inventory());
   if (hasErrors(details) || !inputs.ok) {
     throw new InvalidRunRequestError(
       `run of TaskGroup "${group.name}" refused: ${details.length} problem${details.length === 1 ? '' : 's'}`,
       details,
     );
   }
+  const targets = request.targets ?? [];
 
   const runId = request.runId ?? randomUUID();
   const outcome = await deps.store.createRun({

@@ -25,8 +25,10 @@ export function localRunner(options: {
   taskTypes?: RunnerDeps['taskTypes'];
   emit?: (event: RunEvent) => void;
   signal?: AbortSignal;
+  /** The SSH executor to use, when the caller has already opened connections with it. */
+  ssh?: SshExecutor;
 }): LocalRunner {
-  const ssh = new SshExecutor();
+  const ssh = options.ssh ?? new SshExecutor();
   const local = new LocalExecutor();
   const ssm: HostExecutor = {
     run: async (request: ExecutionRequest) =>

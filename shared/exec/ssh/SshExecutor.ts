@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Client, ClientChannel } from 'ssh2';
+import type { Host } from '../../inventory/Host.js';
 import {
   LaunchError,
   type LaunchedProcess,
@@ -56,6 +57,14 @@ export class SshExecutor implements HostExecutor {
   /** Runs one request; never throws for a host problem. */
   run(request: ExecutionRequest): Promise<ExecutionResult> {
     return superviseExecution(request, (sinks) => this.#launch(request, sinks), this.#options);
+  }
+
+  /**
+   * Opens the pooled connection to `host` ahead of its first request, which then uses it (or joins
+   * the attempt still in progress). A failure is left for that request to meet and report.
+   */
+  connect(host: Host): void {
+    this.#pool.acquire(host).catch(() => undefined);
   }
 
   /** Ends every pooled connection. */
