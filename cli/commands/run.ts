@@ -179,6 +179,7 @@ export async function executeLocalRun(options: {
     ...(ssh ? { ssh } : {}),
   });
   let runId: string | undefined;
+  let sshClosing: Promise<void> | undefined;
   let stopWatching = () => {};
   let interrupts = 0;
   const onInterrupt = () => {
@@ -214,6 +215,8 @@ export async function executeLocalRun(options: {
       void state.store.requestCancel(startedId).catch(() => undefined);
     });
     const { status } = await runStateMachine(compiled, runner.deps, runId);
+    // Nothing more goes to the hosts: their connections close while the result is read and printed.
+    sshClosing = runner.close();
     progress.stop();
     const result = await state.store.getRunResult(runId);
     if (!result) throw new Error(`run ${runId} vanished from the local store`);
@@ -230,8 +233,7 @@ export async function executeLocalRun(options: {
     progress.stop();
     process.off('SIGINT', onInterrupt);
     process.off('SIGTERM', onInterrupt);
-    await runner.close();
-    await state.close();
+    await Promise.all([sshClosing ?? runner.close(), state.close()]);
     await closeStream(events);
   }
 }
