@@ -6,6 +6,7 @@ import { type HostKeyCheck, HostKeyVerifier } from './HostKeyVerifier.js';
 import { ignoreHostKeyNotices } from './ignoreHostKeyNotices.js';
 import { loadPrivateKey } from './loadPrivateKey.js';
 import { SshConnectError } from './SshConnectError.js';
+import { signKeyAtOnce } from './signKeyAtOnce.js';
 
 /** Options of {@link SshConnectionPool}. */
 export interface SshConnectionOptions {
@@ -135,6 +136,8 @@ export class SshConnectionPool {
         port,
         username,
         privateKey,
+        // The key is the only method: no `none` request first to learn the server's methods.
+        authHandler: ['publickey'],
         readyTimeout: timeoutMs,
         keepaliveInterval: this.#options.keepaliveIntervalMs ?? 15_000,
         keepaliveCountMax: 3,
@@ -155,6 +158,7 @@ export class SshConnectionPool {
       }
       client.connect(config);
       ignoreHostKeyNotices(client);
+      signKeyAtOnce(client);
     });
   }
 

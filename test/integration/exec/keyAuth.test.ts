@@ -1,0 +1,139 @@
+import { execFile } from 'node:child_process';
+import { appendFile, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import ssh2, { type Client } from 'ssh2';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadPrivateKey } from '../../../shared/exec/ssh/loadPrivateKey.js';
+import { SshExecutor } from '../../../shared/exec/ssh/SshExecutor.js';
+import { signKeyAtOnce } from '../../../shared/exec/ssh/signKeyAtOnce.js';
+import { type Fleet, fleetHost, fleetHostLog, startFleet } from '../../support/fleet.js';
+import { execRequest } from '../../support/fleet-requests.js';
+
+// sshd logs every authentication request it receives at DEBUG level, with its method.
+const AUTH_REQUEST = /userauth-request for user root service ssh-connection method (\S+)/g;
+
+/** The methods of the authentication requests host `index` received, in order. */
+async function authRequests(fleet: Fleet, index: number): Promise<string[]> {
+  return [...(await fleetHostLog(fleet, index)).matchAll(AUTH_REQUEST)].map((match) => match[1] ?? '');
+}
+
+/** Connects a plain ssh2 client (optionally signing at once), runs `true`, and closes. */
+async function connectAndRun(fleet: Fleet, index: number, atOnce: boolean): Promise<boolean> {
+  const host = fleetHost(fleet, index);
+  const client: Client = new ssh2.Client();
+  let installed = false;
+  await new Promise<void>((resolve, reject) => {
+    client.once('error', reject);
+    client.once('ready', () => {
+      client.exec('true', (error, channel) => {
+        if (error) return reject(error);
+        channel.resume();
+        channel.once('close', () => resolve());
+      });
+    });
+    loadPrivateKey({ file: fleet.clientIdentityFile }).then((privateKey) => {
+      client.connect({
+        host: host.address,
+        port: host.port,
+        username: 'root',
+        privateKey,
+        hostVerifier: () => true,
+        ...(atOnce ? { authHandler: ['publickey'] } : {}),
+      });
+      if (atOnce) installed = signKeyAtOnce(client);
+    }, reject);
+  });
+  const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+  client.end();
+  await closed;
+  return installed;
+}
+
+describe('public key authentication', () => {
+  let fleet: Fleet;
+
+  beforeAll(async () => {
+    fleet = await startFleet({ count: 4, logLevel: 'DEBUG' });
+  });
+
+  afterAll(async () => {
+    await fleet?.stop();
+  });
+
+  it('takes a plain ssh2 client three requests: none, a query for the key, then the signed key (the cost being avoided)', async () => {
+    // Act
+    await connectAndRun(fleet, 0, false);
+
+    // Assess
+    expect(await authRequests(fleet, 0)).toEqual(['none', 'publickey', 'publickey']);
+    expect(await fleetHostLog(fleet, 0)).toMatch(/publickey test pkalg/);
+  });
+
+  it('takes one signed request once the key is the only method and is signed at once', async () => {
+    // Act
+    const installed = await connectAndRun(fleet, 1, true);
+
+    // Assess
+    expect(installed).toBe(true);
+    expect(await authRequests(fleet, 1)).toEqual(['publickey']);
+    expect(await fleetHostLog(fleet, 1)).not.toMatch(/publickey test pkalg/);
+  });
+
+  it('takes the SSH executor one request on every connection', async () => {
+    // Prepare
+    const ssh = new SshExecutor();
+
+    try {
+      // Act
+      const result = await ssh.run(execRequest(fleetHost(fleet, 2), 'hostname'));
+
+      // Assess
+      expect(result.stdout.text).toBe('fleet-3\n');
+      expect(await authRequests(fleet, 2)).toEqual(['publickey']);
+    } finally {
+      await ssh.close();
+    }
+  });
+
+  it('signs an RSA key with the SHA-2 algorithm the server asks for, in one request', async () => {
+    // Prepare: an RSA key authorised next to the fleet's own key.
+    const keyFile = join(fleet.dir, 'client_rsa');
+    await promisify(execFile)('ssh-keygen', ['-q', '-t', 'rsa', '-b', '2048', '-N', '', '-f', keyFile]);
+    await appendFile(join(fleet.dir, 'authorized_keys'), await readFile(`${keyFile}.pub`));
+    const ssh = new SshExecutor();
+
+    try {
+      // Act
+      const result = await ssh.run(
+        execRequest({ ...fleetHost(fleet, 3), identityFile: keyFile }, 'hostname'),
+      );
+
+      // Assess
+      expect(result.stdout.text).toBe('fleet-4\n');
+      expect(await authRequests(fleet, 3)).toEqual(['publickey']);
+      // OpenSSH 8.8 and later refuse SHA-1 (`ssh-rsa`) signatures: accepted means SHA-2.
+      expect(await fleetHostLog(fleet, 3)).toMatch(/Accepted publickey for root .* RSA SHA256:/);
+    } finally {
+      await ssh.close();
+    }
+  });
+
+  it('still reports a key the server refuses as an authentication failure, with nothing run', async () => {
+    // Prepare: a user the host has no authorized key for.
+    const ssh = new SshExecutor();
+    const host = { ...fleetHost(fleet, 3), user: 'nobody' };
+
+    try {
+      // Act
+      const result = await ssh.run(execRequest(host, 'hostname'));
+
+      // Assess
+      expect(result.status).toBe('unreachable');
+      expect(result.error).toContain(`${host.address}:22 refused the key for user nobody`);
+      expect(result.stdout.text).toBe('');
+    } finally {
+      await ssh.close();
+    }
+  });
+});
