@@ -4,6 +4,7 @@
 //
 //   npm run bench                     # 50 and 200 hosts, 5 interleaved runs, parallelism 32
 //   BENCH_SIZES=200 BENCH_RUNS=7 BENCH_PARALLELISM=64 npm run bench
+//   BENCH_ONLY='stepfleet|curve25519' npm run bench   # only the contenders whose name matches
 //
 // Needs Debian's openssh-server, pssh, pdsh, clustershell and time packages.
 import { spawn } from 'node:child_process';
@@ -19,6 +20,7 @@ const ROOT = join(import.meta.dirname, '..');
 const SIZES = (process.env.BENCH_SIZES ?? '50,200').split(',').map(Number);
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const PARALLELISM = Number(process.env.BENCH_PARALLELISM ?? 32);
+const ONLY = new RegExp(process.env.BENCH_ONLY ?? '.');
 
 interface Contender {
   name: string;
@@ -211,7 +213,7 @@ async function benchSize(size: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'stepfleet-bench-'));
   try {
     const { file: inventory } = writeFleetInventory(fleet, dir);
-    const all = contenders(fleet, dir, inventory);
+    const all = contenders(fleet, dir, inventory).filter((c) => ONLY.test(c.name));
     const samples = new Map<string, Sample[]>(all.map((c) => [c.name, []]));
     for (let round = 0; round <= RUNS; round += 1) {
       for (const contender of all) {

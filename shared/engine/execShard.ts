@@ -85,6 +85,7 @@ export async function execShard(
   let next = 0;
   let unfinished = false;
   const toCount: HostJob['toCount'] = [];
+  const finalWrites: HostJob['finalWrites'] = [];
   const worker = async () => {
     while (next < hosts.length) {
       const host = hosts[next++] as Host;
@@ -117,18 +118,25 @@ export async function execShard(
         budget,
         baseDir: entry.baseDir,
         toCount,
+        finalWrites,
       });
       if (!finished) unfinished = true;
     }
   };
+  let failure: { error: unknown } | undefined;
   try {
     await Promise.all(Array.from({ length: Math.min(layout.shardConcurrency, hosts.length) }, worker));
-  } finally {
-    clearInterval(poll);
-    deps.signal?.removeEventListener('abort', onAbort);
-    // One counter write per batch of hosts instead of one per host (see countFinalHosts).
-    await deps.store.countFinalHosts({ runId: run.id, task: task.name, shard: input.shard, hosts: toCount });
+  } catch (error) {
+    failure = { error };
   }
+  // Every final result is stored before the shard reports, whatever else went wrong.
+  const writeFailures = await Promise.all(finalWrites);
+  clearInterval(poll);
+  deps.signal?.removeEventListener('abort', onAbort);
+  // One counter write per batch of hosts instead of one per host (see countFinalHosts).
+  await deps.store.countFinalHosts({ runId: run.id, task: task.name, shard: input.shard, hosts: toCount });
+  failure ??= writeFailures.find((write) => write !== undefined);
+  if (failure !== undefined) throw failure.error;
   return { done: !unfinished };
 }
 
@@ -146,6 +154,11 @@ interface HostJob {
   baseDir: string | undefined;
   /** Final results this invocation recorded, counted together at its end. */
   toCount: { host: string; status: HostStatus }[];
+  /**
+   * Writes of final results still in flight: a host's slot goes to the next host as soon as its
+   * command has ended, and the shard waits for every write before it reports.
+   */
+  finalWrites: Promise<{ error: unknown } | undefined>[];
 }
 
 /** Runs one host through its attempts; false when it must be resumed by a later invocation. */
@@ -160,6 +173,8 @@ async function runHost(job: HostJob): Promise<boolean> {
     leaseMs: job.timeoutMs + LEASE_MARGIN_MS,
     idempotent: task.idempotent ?? false,
   };
+  // The handshake (which runs nothing on the host) overlaps the claim, which must come first.
+  if (task.type === 'exec' || task.type === 'script') deps.executorFor(host).connect?.(host);
   for (let attempt = 1; attempt <= attempts; ) {
     const outcome = await deps.store.claimHostAttempt({ ...claim, attempt, now: now(deps) });
     if (outcome.kind === 'finished' || outcome.kind === 'lease-expired') {
@@ -191,18 +206,31 @@ async function runHost(job: HostJob): Promise<boolean> {
       ...result,
       outputs: result.status === 'success' ? filterExports(result.outputs, declared) : {},
     };
-    const completed = await deps.store.completeHostAttempt({
-      claim: outcome.claim,
-      result: kept,
-      final,
-      confidentialOutputs: declared.filter((name) => isConfidentialExport(task, name)),
-      deferCount: true,
-      now: now(deps),
-    });
-    if (completed.kind === 'recorded' && final)
-      job.toCount.push({ host: host.name, status: completed.record.status as HostStatus });
-    emitHost(deps, input, task, host, completed.record);
-    if (final) return true;
+    const completing = deps.store
+      .completeHostAttempt({
+        claim: outcome.claim,
+        result: kept,
+        final,
+        confidentialOutputs: declared.filter((name) => isConfidentialExport(task, name)),
+        deferCount: true,
+        now: now(deps),
+      })
+      .then((completed) => {
+        if (completed.kind === 'recorded' && final)
+          job.toCount.push({ host: host.name, status: completed.record.status as HostStatus });
+        emitHost(deps, input, task, host, completed.record);
+      });
+    if (final) {
+      // Handled at once (a rejection left for later would be reported as unhandled), thrown at the end.
+      job.finalWrites.push(
+        completing.then(
+          () => undefined,
+          (error: unknown) => ({ error }),
+        ),
+      );
+      return true;
+    }
+    await completing;
     const delay = retryDelayMs(job.retries, attempt);
     if (job.budget.remainingMs() < delay + job.timeoutMs + STEPFLEET_LIMITS.invocationReserveSeconds * 1000)
       return false;

@@ -57,5 +57,10 @@ export interface ExecutionResult {
  */
 export interface HostExecutor {
   run(request: ExecutionRequest): Promise<ExecutionResult>;
+  /**
+   * Opens the host's connection ahead of its first request, which then uses it; nothing runs on
+   * the host. Optional: executors without a connection to open leave it out.
+   */
+  connect?(host: Host): void;
   close(): Promise<void>;
 }
