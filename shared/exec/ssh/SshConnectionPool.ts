@@ -1,3 +1,4 @@
+import { connect as connectTcp, type Socket } from 'node:net';
 import { userInfo } from 'node:os';
 // ssh2 is CommonJS; Node's ESM loader sees only its default export.
 import ssh2, { type Client, type ConnectConfig } from 'ssh2';
@@ -33,6 +34,7 @@ export class SshConnectionPool {
   readonly #keys = new Map<string, Promise<Buffer>>();
   readonly #verifier = new HostKeyVerifier();
   readonly #closed = new WeakSet<Client>();
+  readonly #sockets = new WeakMap<Client, Socket>();
 
   constructor(options: SshConnectionOptions = {}) {
     this.#options = options;
@@ -63,19 +65,27 @@ export class SshConnectionPool {
     return this.#closed.has(client);
   }
 
-  /** Ends every connection and waits until they are closed. */
+  /**
+   * Ends every connection: each sends its disconnect, and close() resolves once those have been
+   * handed to the operating system, which delivers them. It does not wait for the servers to tear
+   * their sessions down (as OpenSSH's client does not): that is the hosts' work, not the run's.
+   */
   async close(): Promise<void> {
     const connections = [...this.#connections.values()];
     this.#connections.clear();
     await Promise.all(
       connections.map(async (connection) => {
         const client = await connection.catch(() => undefined);
-        if (client === undefined) return;
-        const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+        const socket = client === undefined ? undefined : this.#sockets.get(client);
+        if (client === undefined || socket === undefined) return;
+        const sent = new Promise<void>((resolve) => {
+          if (socket.writableFinished || socket.destroyed) resolve();
+          socket.once('finish', resolve).once('close', resolve);
+        });
         client.end();
-        // A peer that never answers our disconnect must not hold close() forever.
-        await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
-        client.destroy();
+        // A socket whose peer stopped reading must not hold close() forever.
+        await Promise.race([sent, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
+        if (!socket.writableFinished) client.destroy();
       }),
     );
   }
@@ -93,6 +103,11 @@ export class SshConnectionPool {
     const timeoutMs = host.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
 
     const client = new ssh2.Client();
+    // The socket is ours, so that Nagle's algorithm is off from the first packet (a handshake is
+    // small request/reply exchanges, which it would hold back for a delayed ACK), and so that
+    // close() can tell when the disconnect has gone out.
+    const socket = connectTcp({ host: address, port, noDelay: true });
+    this.#sockets.set(client, socket);
     return new Promise<Client>((resolve, reject) => {
       let verifyError: unknown;
       let settled = false;
@@ -101,6 +116,7 @@ export class SshConnectionPool {
         settled = true;
         clearTimeout(timer);
         client.destroy();
+        socket.destroy();
         reject(error);
       };
       // ssh2's readyTimeout does not cover a TCP connect that hangs; this bounds all of it.
@@ -126,12 +142,10 @@ export class SshConnectionPool {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        // An execution is a few small request/reply exchanges; Nagle's algorithm would hold each
-        // small packet back for a delayed ACK (about 40 ms a time on Linux).
-        client.setNoDelay(true);
         resolve(client);
       });
       const config: ConnectConfig = {
+        sock: socket,
         host: address,
         port,
         username,
