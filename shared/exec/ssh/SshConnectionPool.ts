@@ -1,7 +1,8 @@
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { connect as connectTcp, type Socket } from 'node:net';
 import { userInfo } from 'node:os';
 // ssh2 is CommonJS; Node's ESM loader sees only its default export.
-import ssh2, { type Client, type ConnectConfig } from 'ssh2';
+import ssh2, { type Client, type ConnectConfig, type ParsedKey, type PublicKeyAuthMethod } from 'ssh2';
 import type { Host } from '../../inventory/Host.js';
 import { type HostKeyCheck, HostKeyVerifier } from './HostKeyVerifier.js';
 import { ignoreHostKeyNotices } from './ignoreHostKeyNotices.js';
@@ -31,7 +32,7 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 export class SshConnectionPool {
   readonly #options: SshConnectionOptions;
   readonly #connections = new Map<string, Promise<Client>>();
-  readonly #keys = new Map<string, Promise<Buffer>>();
+  readonly #keys = new Map<string, Promise<ClientKey>>();
   readonly #verifier = new HostKeyVerifier();
   readonly #closed = new WeakSet<Client>();
   readonly #sockets = new WeakMap<Client, Socket>();
@@ -99,7 +100,7 @@ export class SshConnectionPool {
     const port = host.port ?? 22;
     const username = host.user ?? userInfo().username;
     const check = await this.#verifier.prepare(host);
-    const privateKey = await this.#privateKey(host);
+    const key = await this.#privateKey(host);
     const timeoutMs = host.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
 
     const client = new ssh2.Client();
@@ -149,9 +150,9 @@ export class SshConnectionPool {
         host: address,
         port,
         username,
-        privateKey,
-        // The key is the only method: no `none` request first to learn the server's methods.
-        authHandler: ['publickey'],
+        // The key is the only method: no `none` request first to learn the server's methods. It
+        // is parsed once per pool (ssh2 takes a parsed key here as it is).
+        authHandler: [{ type: 'publickey', username, key: key.parsed }] as PublicKeyAuthMethod[],
         readyTimeout: timeoutMs,
         keepaliveInterval: this.#options.keepaliveIntervalMs ?? 15_000,
         keepaliveCountMax: 3,
@@ -172,16 +173,16 @@ export class SshConnectionPool {
       }
       client.connect(config);
       ignoreHostKeyNotices(client);
-      signKeyAtOnce(client);
+      signKeyAtOnce(client, key.signing);
     });
   }
 
-  #privateKey(host: Host): Promise<Buffer> {
+  #privateKey(host: Host): Promise<ClientKey> {
     const { identityFile, identitySecret } = host;
     const cacheKey = identityFile !== undefined ? `file:${identityFile}` : `secret:${identitySecret ?? ''}`;
     let key = this.#keys.get(cacheKey);
     if (key === undefined) {
-      key = this.#loadKey(host);
+      key = this.#loadKey(host).then(clientKey);
       this.#keys.set(cacheKey, key);
       key.catch(() => this.#keys.delete(cacheKey));
     }
@@ -218,6 +219,19 @@ export class SshConnectionPool {
     }
     return loadPrivateKey({ material, label: `identity_secret ${secretId}` });
   }
+}
+
+/** A private key as each connection uses it: parsed by ssh2, and as a key object to sign with. */
+interface ClientKey {
+  parsed: ParsedKey;
+  signing: KeyObject;
+}
+
+function clientKey(material: Buffer): ClientKey {
+  // loadPrivateKey has checked that the material parses and holds a private key.
+  const parsed = ssh2.utils.parseKey(material);
+  const key = (Array.isArray(parsed) ? parsed[0] : parsed) as ParsedKey;
+  return { parsed: key, signing: createPrivateKey(key.getPrivatePEM()) };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createPrivateKey } from 'node:crypto';
 import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -41,7 +42,12 @@ async function connectAndRun(fleet: Fleet, index: number, atOnce: boolean): Prom
         hostVerifier: () => true,
         ...(atOnce ? { authHandler: ['publickey'] } : {}),
       });
-      if (atOnce) installed = signKeyAtOnce(client);
+      if (atOnce) {
+        const parsed = ssh2.utils.parseKey(privateKey);
+        const key = Array.isArray(parsed) ? parsed[0] : parsed;
+        if (key === undefined || key instanceof Error) throw new Error('unusable test key');
+        installed = signKeyAtOnce(client, createPrivateKey(key.getPrivatePEM()));
+      }
     }, reject);
   });
   const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
@@ -54,7 +60,7 @@ describe('public key authentication', () => {
   let fleet: Fleet;
 
   beforeAll(async () => {
-    fleet = await startFleet({ count: 4, logLevel: 'DEBUG' });
+    fleet = await startFleet({ count: 6, logLevel: 'DEBUG' });
   });
 
   afterAll(async () => {
@@ -96,33 +102,41 @@ describe('public key authentication', () => {
     }
   });
 
-  it('signs an RSA key with the SHA-2 algorithm the server asks for, in one request', async () => {
-    // Prepare: an RSA key authorised next to the fleet's own key.
-    const keyFile = join(fleet.dir, 'client_rsa');
-    await promisify(execFile)('ssh-keygen', ['-q', '-t', 'rsa', '-b', '2048', '-N', '', '-f', keyFile]);
-    await appendFile(join(fleet.dir, 'authorized_keys'), await readFile(`${keyFile}.pub`));
-    const ssh = new SshExecutor();
+  // OpenSSH 8.8 and later refuse SHA-1 (`ssh-rsa`) signatures: an accepted RSA key means SHA-2.
+  it.each([
+    { label: 'RSA', keygen: ['-t', 'rsa', '-b', '2048'], index: 3 },
+    { label: 'ECDSA', keygen: ['-t', 'ecdsa', '-b', '384'], index: 4 },
+  ])(
+    'signs an $label key with the algorithm the server or the key type asks for, in one request',
+    async ({ label, keygen, index }) => {
+      // Prepare: a key of that type, authorised next to the fleet's own key.
+      const keyFile = join(fleet.dir, `client_${label.toLowerCase()}`);
+      await promisify(execFile)('ssh-keygen', ['-q', ...keygen, '-N', '', '-f', keyFile]);
+      await appendFile(join(fleet.dir, 'authorized_keys'), await readFile(`${keyFile}.pub`));
+      const ssh = new SshExecutor();
 
-    try {
-      // Act
-      const result = await ssh.run(
-        execRequest({ ...fleetHost(fleet, 3), identityFile: keyFile }, 'hostname'),
-      );
+      try {
+        // Act
+        const result = await ssh.run(
+          execRequest({ ...fleetHost(fleet, index), identityFile: keyFile }, 'hostname'),
+        );
 
-      // Assess
-      expect(result.stdout.text).toBe('fleet-4\n');
-      expect(await authRequests(fleet, 3)).toEqual(['publickey']);
-      // OpenSSH 8.8 and later refuse SHA-1 (`ssh-rsa`) signatures: accepted means SHA-2.
-      expect(await fleetHostLog(fleet, 3)).toMatch(/Accepted publickey for root .* RSA SHA256:/);
-    } finally {
-      await ssh.close();
-    }
-  });
+        // Assess
+        expect(result.stdout.text).toBe(`fleet-${index + 1}\n`);
+        expect(await authRequests(fleet, index)).toEqual(['publickey']);
+        expect(await fleetHostLog(fleet, index)).toMatch(
+          new RegExp(`Accepted publickey for root .* ${label} SHA256:`),
+        );
+      } finally {
+        await ssh.close();
+      }
+    },
+  );
 
   it('still reports a key the server refuses as an authentication failure, with nothing run', async () => {
     // Prepare: a user the host has no authorized key for.
     const ssh = new SshExecutor();
-    const host = { ...fleetHost(fleet, 3), user: 'nobody' };
+    const host = { ...fleetHost(fleet, 5), user: 'nobody' };
 
     try {
       // Act
