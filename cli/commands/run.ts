@@ -12,6 +12,7 @@ import { loadInventory } from '../../shared/inventory/loadInventory.js';
 import { watchLocalCancel } from '../../shared/local/cancelRequests.js';
 import { firstWaveHosts } from '../../shared/local/firstWaveHosts.js';
 import { LOCAL_STATE_DIR } from '../../shared/local/localStateDir.js';
+import { type StoreWorker, startStoreWorker } from '../../shared/local/storeWorker.js';
 import { loadTaskGroup } from '../../shared/taskgroup/loadTaskGroup.js';
 import type { TaskGroup } from '../../shared/taskgroup/schema.js';
 import { EXIT } from '../exitCodes.js';
@@ -75,6 +76,15 @@ export function parseInputs(
 }
 
 async function run(file: string, options: RunOptions): Promise<number> {
+  // The store's thread loads dynalite while this one reads and checks the request; it opens
+  // nothing on disk unless the run goes ahead.
+  const storeWorker = startStoreWorker();
+  const code = await checkAndRun(file, options, storeWorker);
+  if (code === EXIT.invalidInput) await storeWorker.discard();
+  return code;
+}
+
+async function checkAndRun(file: string, options: RunOptions, storeWorker: StoreWorker): Promise<number> {
   const err = painter(process.stderr);
   const loaded = await loadTaskGroup(file);
   if (!loaded.ok) {
@@ -109,6 +119,7 @@ async function run(file: string, options: RunOptions): Promise<number> {
     output: options,
     stateDir: options.stateDir,
     connectEarly: accepted ? firstWaveHosts(group, checked.targets) : [],
+    storeWorker,
     start: (deps) => startRun(deps, request),
   });
 }
@@ -134,6 +145,8 @@ export async function executeLocalRun(options: {
   stateDir: string;
   /** SSH hosts to connect to while the run is set up (see {@link firstWaveHosts}). */
   connectEarly?: Host[];
+  /** The store's thread, when it was started ahead. */
+  storeWorker?: StoreWorker;
   start: (deps: RunnerDeps) => Promise<{ runId: string }>;
 }): Promise<number> {
   const { group, output } = options;
@@ -154,7 +167,10 @@ export async function executeLocalRun(options: {
   // The store, the engine and SSH load here, not at start-up: other commands do without them. The
   // store opens first: its thread loads dynalite and opens the database while the engine loads here.
   const { openLocalState } = await import('../../shared/local/openLocalState.js');
-  const opening = openLocalState(options.stateDir);
+  const opening = openLocalState(
+    options.stateDir,
+    options.storeWorker ? { worker: options.storeWorker } : {},
+  );
   // Handshakes with the first hosts (mostly the hosts' CPU) overlap the set-up, which uses one core.
   const ssh = await connectEarly(options.connectEarly ?? []);
   const engine = Promise.all([

@@ -7,6 +7,7 @@ import { AesGcmCipher, createTable, RunStore } from '../store/index.js';
 import { startEmbeddedDynamo } from './embeddedDynamo.js';
 import { isProcessAlive } from './isProcessAlive.js';
 import { LOCAL_STATE_DIR } from './localStateDir.js';
+import type { StoreWorker } from './storeWorker.js';
 
 const TABLE = 'stepfleet-runs';
 
@@ -19,15 +20,26 @@ export interface LocalState {
 
 /**
  * Opens (creating on first use) the local run store: dynalite on disk under `dir/db`, confidential
- * values encrypted with a key kept in `dir/key` (mode 0600, created once).
+ * values encrypted with a key kept in `dir/key` (mode 0600, created once). The store's thread may
+ * have been started ahead ({@link StoreWorker}); it is discarded if the state cannot be opened.
  */
-export async function openLocalState(dir = LOCAL_STATE_DIR): Promise<LocalState> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const unlock = takeLock(join(dir, 'lock'));
-  const key = await loadOrCreateKey(join(dir, 'key'));
+export async function openLocalState(
+  dir = LOCAL_STATE_DIR,
+  options: { worker?: StoreWorker } = {},
+): Promise<LocalState> {
+  let unlock: () => void;
+  let key: Uint8Array;
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    unlock = takeLock(join(dir, 'lock'));
+    key = await loadOrCreateKey(join(dir, 'key'));
+  } catch (error) {
+    await options.worker?.discard();
+    throw error;
+  }
   let dynamo: Awaited<ReturnType<typeof startEmbeddedDynamo>>;
   try {
-    dynamo = await startEmbeddedDynamo({ path: join(dir, 'db') });
+    dynamo = await startEmbeddedDynamo({ path: join(dir, 'db'), ...options });
   } catch (error) {
     unlock();
     const message = error instanceof Error ? error.message : String(error);
