@@ -14,6 +14,7 @@ import { firstWaveHosts } from '../../shared/local/firstWaveHosts.js';
 import { LOCAL_STATE_DIR } from '../../shared/local/localStateDir.js';
 import { type StoreWorker, startStoreWorker } from '../../shared/local/storeWorker.js';
 import { loadTaskGroup } from '../../shared/taskgroup/loadTaskGroup.js';
+import type { TaskTargets } from '../../shared/taskgroup/resolveTargets.js';
 import type { TaskGroup } from '../../shared/taskgroup/schema.js';
 import { EXIT } from '../exitCodes.js';
 import { formatDiagnostics } from '../formatDiagnostics.js';
@@ -119,6 +120,7 @@ async function checkAndRun(file: string, options: RunOptions, storeWorker: Store
     output: options,
     stateDir: options.stateDir,
     connectEarly: accepted ? firstWaveHosts(group, checked.targets) : [],
+    tasksPerHost: tasksPerHost(checked.targets),
     storeWorker,
     start: (deps) => startRun(deps, request),
   });
@@ -147,6 +149,8 @@ export async function executeLocalRun(options: {
   connectEarly?: Host[];
   /** The store's thread, when it was started ahead. */
   storeWorker?: StoreWorker;
+  /** How many tasks target each host: its connection closes after the last (see localRunner). */
+  tasksPerHost?: ReadonlyMap<string, number>;
   start: (deps: RunnerDeps) => Promise<{ runId: string }>;
 }): Promise<number> {
   const { group, output } = options;
@@ -193,6 +197,7 @@ export async function executeLocalRun(options: {
     emit,
     signal: cancel.signal,
     ...(ssh ? { ssh } : {}),
+    ...(options.tasksPerHost ? { tasksPerHost: options.tasksPerHost } : {}),
   });
   let runId: string | undefined;
   let sshClosing: Promise<void> | undefined;
@@ -231,10 +236,11 @@ export async function executeLocalRun(options: {
       void state.store.requestCancel(startedId).catch(() => undefined);
     });
     const { status } = await runStateMachine(compiled, runner.deps, runId);
-    // Nothing more goes to the hosts: their connections close while the result is read and printed.
-    sshClosing = runner.close();
     progress.stop();
     const result = await state.store.getRunResult(runId);
+    // Only now do the connections close: as each disconnect arrives, its host tears the session
+    // down, and on a machine that is also the hosts that would slow the read above.
+    sshClosing = runner.close();
     if (!result) throw new Error(`run ${runId} vanished from the local store`);
     if (output.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     else {
@@ -252,6 +258,16 @@ export async function executeLocalRun(options: {
     await Promise.all([sshClosing ?? runner.close(), state.close()]);
     await closeStream(events);
   }
+}
+
+/** How many of the run's host tasks target each host, by name. */
+function tasksPerHost(targets: readonly TaskTargets[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const { hosts, inRunner } of targets) {
+    if (inRunner) continue;
+    for (const host of hosts) counts.set(host.name, (counts.get(host.name) ?? 0) + 1);
+  }
+  return counts;
 }
 
 async function connectEarly(hosts: readonly Host[]): Promise<SshExecutor | undefined> {

@@ -57,6 +57,11 @@ export interface RunnerDeps {
   resolveDeferred?(selectors: readonly string[]): Promise<Host[]>;
   /** Receives every state change; must not throw. */
   emit?(event: RunEvent): void;
+  /**
+   * Told when a host has its final result for a task (in this invocation), so that a runner that
+   * knows the host has no more tasks can close its connection; must not throw.
+   */
+  hostDone?(task: string, host: Host): void;
   /** Aborted when the run is cancelled from this process (Ctrl-C locally). */
   signal?: AbortSignal;
   clock?(): Date;

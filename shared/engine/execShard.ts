@@ -120,7 +120,8 @@ export async function execShard(
         toCount,
         finalWrites,
       });
-      if (!finished) unfinished = true;
+      if (finished) deps.hostDone?.(task.name, host);
+      else unfinished = true;
     }
   };
   let failure: { error: unknown } | undefined;

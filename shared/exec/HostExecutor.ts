@@ -62,5 +62,7 @@ export interface HostExecutor {
    * the host. Optional: executors without a connection to open leave it out.
    */
   connect?(host: Host): void;
+  /** Closes the host's connection, if one is open; a later request opens a new one. Optional. */
+  release?(host: Host): void;
   close(): Promise<void>;
 }

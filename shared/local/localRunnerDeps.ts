@@ -27,6 +27,11 @@ export function localRunner(options: {
   signal?: AbortSignal;
   /** The SSH executor to use, when the caller has already opened connections with it. */
   ssh?: SshExecutor;
+  /**
+   * How many tasks of the run target each host (by name): a host's connection closes once that
+   * many have finished on it, instead of at the end of the run. Hosts not listed keep theirs.
+   */
+  tasksPerHost?: ReadonlyMap<string, number>;
 }): LocalRunner {
   const ssh = options.ssh ?? new SshExecutor();
   const local = new LocalExecutor();
@@ -47,7 +52,30 @@ export function localRunner(options: {
     executorFor: (host) => (host.transport === 'ssh' ? ssh : host.transport === 'local' ? local : ssm),
     taskTypes: options.taskTypes ?? ({} as Partial<Record<'secret' | 'http', TaskTypeRunner>>),
     ...(options.emit ? { emit: options.emit } : {}),
+    ...(options.tasksPerHost
+      ? { hostDone: releaseAfterLastTask(options.tasksPerHost, (host) => ssh.release(host)) }
+      : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   };
   return { deps, close: async () => void (await Promise.all([ssh.close(), local.close()])) };
+}
+
+/**
+ * Counts down each host's tasks and calls `release` when the last one has finished on it. A task
+ * that never runs on a host (skipped) leaves it counted, and its connection closes with the rest.
+ */
+function releaseAfterLastTask(
+  tasksPerHost: ReadonlyMap<string, number>,
+  release: (host: Host) => void,
+): NonNullable<RunnerDeps['hostDone']> {
+  const left = new Map(tasksPerHost);
+  const done = new Set<string>();
+  return (task, host) => {
+    const key = `${task}\u0000${host.name}`;
+    if (done.has(key)) return;
+    done.add(key);
+    const remaining = (left.get(host.name) ?? 0) - 1;
+    left.set(host.name, remaining);
+    if (remaining === 0 && host.transport === 'ssh') release(host);
+  };
 }

@@ -67,28 +67,41 @@ export class SshConnectionPool {
   }
 
   /**
+   * Ends the host's connection once it is open (executions still using it are cut off, so call it
+   * when the host has nothing more to run); the next {@link acquire} opens a new one.
+   */
+  release(host: Host): void {
+    const key = poolKey(host);
+    const connection = this.#connections.get(key);
+    if (connection === undefined) return;
+    this.#connections.delete(key);
+    void this.#end(connection);
+  }
+
+  /**
    * Ends every connection: each sends its disconnect, and close() resolves once those have been
-   * handed to the operating system, which delivers them. It does not wait for the servers to tear
+   * handed to the operating system, which delivers them (usually at once, as they are written). It does not wait for the servers to tear
    * their sessions down (as OpenSSH's client does not): that is the hosts' work, not the run's.
    */
   async close(): Promise<void> {
     const connections = [...this.#connections.values()];
     this.#connections.clear();
-    await Promise.all(
-      connections.map(async (connection) => {
-        const client = await connection.catch(() => undefined);
-        const socket = client === undefined ? undefined : this.#sockets.get(client);
-        if (client === undefined || socket === undefined) return;
-        const sent = new Promise<void>((resolve) => {
-          if (socket.writableFinished || socket.destroyed) resolve();
-          socket.once('finish', resolve).once('close', resolve);
-        });
-        client.end();
-        // A socket whose peer stopped reading must not hold close() forever.
-        await Promise.race([sent, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
-        if (!socket.writableFinished) client.destroy();
-      }),
-    );
+    await Promise.all(connections.map((connection) => this.#end(connection)));
+  }
+
+  async #end(connection: Promise<Client>): Promise<void> {
+    const client = await connection.catch(() => undefined);
+    const socket = client === undefined ? undefined : this.#sockets.get(client);
+    if (client === undefined || socket === undefined) return;
+    const sent = new Promise<void>((resolve) => {
+      socket.once('finish', resolve).once('close', resolve);
+    });
+    client.end();
+    // Written straight through to the operating system (nothing left queued here): done.
+    if (socket.writableLength === 0 || socket.destroyed) return;
+    // A socket whose peer stopped reading must not hold close() forever.
+    await Promise.race([sent, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
+    if (!socket.writableFinished) client.destroy();
   }
 
   #forget(key: string, connection: Promise<Client> | undefined): void {

@@ -67,6 +67,11 @@ export class SshExecutor implements HostExecutor {
     this.#pool.acquire(host).catch(() => undefined);
   }
 
+  /** Ends the host's pooled connection, if any (see {@link SshConnectionPool.release}). */
+  release(host: Host): void {
+    this.#pool.release(host);
+  }
+
   /** Ends every pooled connection. */
   close(): Promise<void> {
     return this.#pool.close();

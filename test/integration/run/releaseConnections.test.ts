@@ -1,0 +1,93 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileTaskGroup } from '../../../shared/compile/compileTaskGroup.js';
+import { runStateMachine } from '../../../shared/engine/runStateMachine.js';
+import { startRun } from '../../../shared/engine/startRun.js';
+import type { ExecutionRequest, ExecutionResult } from '../../../shared/exec/HostExecutor.js';
+import { SshExecutor } from '../../../shared/exec/ssh/SshExecutor.js';
+import type { Host } from '../../../shared/inventory/Host.js';
+import { type EmbeddedDynamo, startEmbeddedDynamo } from '../../../shared/local/embeddedDynamo.js';
+import { localRunner } from '../../../shared/local/localRunnerDeps.js';
+import { AesGcmCipher, createTable, RunStore } from '../../../shared/store/index.js';
+import { type Fleet, fleetHostLog, fleetHosts, startFleet } from '../../support/fleet.js';
+import { parseTaskGroupText } from '../../support/parseTaskGroupText.js';
+
+/** The real SSH executor, noting in one log when each host runs a command and is released. */
+class RecordingSsh extends SshExecutor {
+  readonly log: string[] = [];
+
+  override async run(request: ExecutionRequest): Promise<ExecutionResult> {
+    const result = await super.run(request);
+    this.log.push(`ran ${request.host.name}`);
+    return result;
+  }
+
+  override release(host: Host): void {
+    this.log.push(`released ${host.name}`);
+    super.release(host);
+  }
+}
+
+describe('a local run closes each host connection after its last task', () => {
+  let fleet: Fleet;
+  let dynamo: EmbeddedDynamo;
+
+  beforeAll(async () => {
+    fleet = await startFleet({ count: 3, logLevel: 'DEBUG' });
+    dynamo = await startEmbeddedDynamo();
+    await createTable(dynamo.client, 'runs');
+  });
+
+  afterAll(async () => {
+    await dynamo?.stop();
+    await fleet?.stop();
+  });
+
+  it('releases hosts that only the first task targets before the second task runs, and reuses the connection of a host both target', async () => {
+    // Prepare: `first` on every host, then `second` on the first host only.
+    const hosts = fleetHosts(fleet);
+    const [shared, ...onlyFirst] = hosts.map((h) => h.name);
+    const group = parseTaskGroupText(
+      [
+        'name: release',
+        'tasks:',
+        '  - { name: first, type: exec, targets: [all], spec: { command: hostname } }',
+        `  - { name: second, type: exec, targets: [${shared}], depends_on: [first], spec: { command: hostname } }`,
+        '',
+      ].join('\n'),
+    );
+    const store = new RunStore({
+      client: dynamo.client,
+      tableName: 'runs',
+      cipher: new AesGcmCipher(randomBytes(32)),
+    });
+    const ssh = new RecordingSsh();
+    const runner = localRunner({
+      store,
+      entry: { group, source: 'release.yaml' },
+      hosts,
+      ssh,
+      tasksPerHost: new Map([[shared ?? '', 2], ...onlyFirst.map((name) => [name, 1] as const)]),
+    });
+
+    try {
+      // Act
+      const { runId } = await startRun(runner.deps, { taskGroup: 'release' });
+      const { status } = await runStateMachine(compileTaskGroup(group), runner.deps, runId);
+
+      // Assess: the first task ran everywhere; each host ran only there was released at once…
+      expect(status).toBe('succeeded');
+      const secondRun = ssh.log.lastIndexOf(`ran ${shared}`);
+      for (const name of onlyFirst) {
+        expect(ssh.log.indexOf(`released ${name}`), name).toBeGreaterThan(ssh.log.indexOf(`ran ${name}`));
+        expect(ssh.log.indexOf(`released ${name}`), name).toBeLessThan(secondRun);
+      }
+      // …and the host of both tasks once both had run, on one connection.
+      expect(ssh.log.filter((line) => line === `ran ${shared}`)).toHaveLength(2);
+      expect(ssh.log.indexOf(`released ${shared}`)).toBeGreaterThan(secondRun);
+      expect((await fleetHostLog(fleet, 0)).match(/Accepted publickey/g)).toHaveLength(1);
+    } finally {
+      await runner.close();
+    }
+  });
+});
