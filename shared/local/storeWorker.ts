@@ -1,13 +1,41 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
+/** One HTTP request to the store, as the SDK built it. */
+export interface StoreRequest {
+  method: string;
+  /** Path and query string. */
+  url: string;
+  /** Header names in lower case. */
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** The store's answer to a {@link StoreRequest}. */
+export interface StoreResponse {
+  statusCode: number;
+  /** Header names in lower case. */
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** An open embedded store. */
+export interface OpenStore {
+  /** Its HTTP endpoint on 127.0.0.1, for any client (the Lambda handlers' under test use it). */
+  endpoint: string;
+  /**
+   * Hands one request to the store's own request handler in its thread, skipping HTTP on
+   * loopback: the same handler answers as over the endpoint, with less work on both threads.
+   */
+  send(request: StoreRequest): Promise<StoreResponse>;
+  /** Closes the server and the database, and ends the thread. */
+  stop(): Promise<void>;
+}
+
 /** The embedded store's thread, started before it is needed (see {@link startStoreWorker}). */
 export interface StoreWorker {
-  /**
-   * Starts dynalite on 127.0.0.1 (a random port): in memory, or on disk under `path` (LevelDB).
-   * Resolves with its endpoint and a `stop` that closes the server and the database.
-   */
-  open(options?: { path?: string }): Promise<{ endpoint: string; stop(): Promise<void> }>;
+  /** Starts dynalite on 127.0.0.1 (a random port): in memory, or on disk under `path` (LevelDB). */
+  open(options?: { path?: string }): Promise<OpenStore>;
   /** Ends the thread without ever having opened anything. */
   discard(): Promise<void>;
 }
@@ -18,14 +46,34 @@ export interface StoreWorker {
  * text, so the worker needs no TypeScript loader.
  */
 const WORKER_SOURCE = `
+const { EventEmitter } = require('node:events');
 const { parentPort, workerData } = require('node:worker_threads');
 const dynalite = require(workerData.dynalite);
 let server;
+let handle;
+// What dynalite's request handler uses of a request and a response, and nothing more.
+function serve({ id, method, url, headers, body }) {
+  const request = Object.assign(new EventEmitter(), { method, url, headers });
+  const response = {
+    statusCode: 200,
+    headers: {},
+    setHeader(name, value) { this.headers[name.toLowerCase()] = String(value); },
+    end(text) {
+      parentPort.postMessage({ response: { id, statusCode: this.statusCode, headers: this.headers, body: text === undefined ? '' : String(text) } });
+    },
+  };
+  handle(request, response);
+  if (body) request.emit('data', Buffer.from(body));
+  request.emit('end');
+}
 parentPort.on('message', (message) => {
-  if (message && message.open) {
+  if (message && message.request) {
+    serve(message.request);
+  } else if (message && message.open) {
     const { path } = message.open;
     server = dynalite({ ...(path ? { path } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
     server.once('error', (error) => parentPort.postMessage({ error: String(error && error.message || error) }));
+    handle = server.listeners('request')[0];
     server.listen(0, '127.0.0.1', () => parentPort.postMessage({ port: server.address().port }));
   } else if (message === 'stop') {
     if (!server) process.exit(0);
@@ -69,8 +117,26 @@ export function startStoreWorker(): StoreWorker {
         });
         worker.postMessage({ open: { path: options.path } });
       });
+      const pending = new Map<number, (response: StoreResponse) => void>();
+      let nextId = 0;
+      worker.on('message', (message: { response?: StoreResponse & { id: number } }) => {
+        const { response } = message;
+        if (response === undefined) return;
+        pending.get(response.id)?.(response);
+        pending.delete(response.id);
+      });
+      void exited.then(() => {
+        for (const [id] of pending) pending.get(id)?.({ statusCode: 503, headers: {}, body: '' });
+        pending.clear();
+      });
       return {
         endpoint: `http://127.0.0.1:${port}`,
+        send: (request) =>
+          new Promise<StoreResponse>((resolve) => {
+            const id = nextId++;
+            pending.set(id, resolve);
+            worker.postMessage({ request: { id, ...request } });
+          }),
         stop: async () => {
           worker.postMessage('stop');
           await exited;

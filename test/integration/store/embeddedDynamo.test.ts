@@ -1,9 +1,18 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  DescribeTableCommand,
+  GetItemCommand,
+  PutItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EmbeddedDynamo, startEmbeddedDynamo } from '../../../shared/local/embeddedDynamo.js';
+import {
+  type EmbeddedDynamo,
+  embeddedDynamoClient,
+  startEmbeddedDynamo,
+} from '../../../shared/local/embeddedDynamo.js';
 import { startStoreWorker } from '../../../shared/local/storeWorker.js';
 import { createTable } from '../../../shared/store/index.js';
 
@@ -28,6 +37,40 @@ describe('the embedded store', () => {
     const steps = dynamo.client.middlewareStack.identify().join('\n');
     expect(steps).toContain('httpSigningMiddleware');
     expect(steps).not.toMatch(/loggerMiddleware|getUserAgentMiddleware|recursionDetectionMiddleware/);
+  });
+
+  it('answers its own client in process and any other client over HTTP, from one table', async () => {
+    // Prepare
+    await createTable(dynamo.client, 'two-ways');
+    const overHttp = embeddedDynamoClient(dynamo.endpoint);
+    const item = { pk: { S: 'RUN#1' }, sk: { S: 'HOST#a' }, note: { S: 'ünïcode ✓' } };
+
+    try {
+      // Act
+      await overHttp.send(new PutItemCommand({ TableName: 'two-ways', Item: item }));
+      const read = await dynamo.client.send(
+        new GetItemCommand({
+          TableName: 'two-ways',
+          Key: { pk: item.pk, sk: item.sk },
+          ConsistentRead: true,
+        }),
+      );
+      const refused = dynamo.client.send(
+        new PutItemCommand({
+          TableName: 'two-ways',
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+
+      // Assess: the same item both ways, and a store error is the SDK's own exception.
+      expect(read.Item).toEqual(item);
+      await expect(refused).rejects.toBeInstanceOf(ConditionalCheckFailedException);
+      const handler = dynamo.client.config.requestHandler as { metadata?: { handlerProtocol?: string } };
+      expect(handler.metadata?.handlerProtocol).toBe('in-process');
+    } finally {
+      overHttp.destroy();
+    }
   });
 
   it('can be started ahead: its thread creates nothing until told where, then opens there', async () => {
