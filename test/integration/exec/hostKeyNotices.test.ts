@@ -1,43 +1,19 @@
-import ssh2, { type Client } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ignoreHostKeyNotices } from '../../../shared/exec/ssh/ignoreHostKeyNotices.js';
-import { loadPrivateKey } from '../../../shared/exec/ssh/loadPrivateKey.js';
 import { SshExecutor } from '../../../shared/exec/ssh/SshExecutor.js';
 import { type Fleet, fleetHost, fleetHostLog, startFleet } from '../../support/fleet.js';
 import { execRequest } from '../../support/fleet-requests.js';
+import { connectAndRunTrue } from '../../support/plainSshClient.js';
 
 // sshd logs each global request it receives at DEBUG level, by name.
 const PROOF_REQUEST = /rtype hostkeys-prove-00@openssh\.com/g;
 
 /** Connects a plain ssh2 client, optionally with the notice ignored, runs `true`, and closes. */
 async function connectAndRun(fleet: Fleet, index: number, ignore: boolean): Promise<boolean> {
-  const host = fleetHost(fleet, index);
-  const client: Client = new ssh2.Client();
-  let installed = false;
-  await new Promise<void>((resolve, reject) => {
-    client.once('error', reject);
-    client.once('ready', () => {
-      client.exec('true', (error, channel) => {
-        if (error) return reject(error);
-        channel.resume();
-        channel.once('close', () => resolve());
-      });
-    });
-    loadPrivateKey({ file: fleet.clientIdentityFile }).then((privateKey) => {
-      client.connect({
-        host: host.address,
-        port: host.port,
-        username: 'root',
-        privateKey,
-        hostVerifier: () => true,
-      });
-      if (ignore) installed = ignoreHostKeyNotices(client);
-    }, reject);
+  const installed = await connectAndRunTrue(fleet, index, {
+    afterConnect: (client) => (ignore ? ignoreHostKeyNotices(client) : false),
   });
-  const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
-  client.end();
-  await closed;
-  return installed;
+  return installed ?? false;
 }
 
 describe("the server's host-key notice", () => {

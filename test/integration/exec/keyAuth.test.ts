@@ -3,13 +3,13 @@ import { createPrivateKey } from 'node:crypto';
 import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import ssh2, { type Client } from 'ssh2';
+import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadPrivateKey } from '../../../shared/exec/ssh/loadPrivateKey.js';
 import { SshExecutor } from '../../../shared/exec/ssh/SshExecutor.js';
 import { signKeyAtOnce } from '../../../shared/exec/ssh/signKeyAtOnce.js';
 import { type Fleet, fleetHost, fleetHostLog, startFleet } from '../../support/fleet.js';
 import { execRequest } from '../../support/fleet-requests.js';
+import { connectAndRunTrue } from '../../support/plainSshClient.js';
 
 // sshd logs every authentication request it receives at DEBUG level, with its method.
 const AUTH_REQUEST = /userauth-request for user root service ssh-connection method (\S+)/g;
@@ -19,41 +19,19 @@ async function authRequests(fleet: Fleet, index: number): Promise<string[]> {
   return [...(await fleetHostLog(fleet, index)).matchAll(AUTH_REQUEST)].map((match) => match[1] ?? '');
 }
 
-/** Connects a plain ssh2 client (optionally signing at once), runs `true`, and closes. */
+/** Connects a plain ssh2 client (optionally with the key as its only method, signed at once). */
 async function connectAndRun(fleet: Fleet, index: number, atOnce: boolean): Promise<boolean> {
-  const host = fleetHost(fleet, index);
-  const client: Client = new ssh2.Client();
-  let installed = false;
-  await new Promise<void>((resolve, reject) => {
-    client.once('error', reject);
-    client.once('ready', () => {
-      client.exec('true', (error, channel) => {
-        if (error) return reject(error);
-        channel.resume();
-        channel.once('close', () => resolve());
-      });
-    });
-    loadPrivateKey({ file: fleet.clientIdentityFile }).then((privateKey) => {
-      client.connect({
-        host: host.address,
-        port: host.port,
-        username: 'root',
-        privateKey,
-        hostVerifier: () => true,
-        ...(atOnce ? { authHandler: ['publickey'] } : {}),
-      });
-      if (atOnce) {
-        const parsed = ssh2.utils.parseKey(privateKey);
-        const key = Array.isArray(parsed) ? parsed[0] : parsed;
-        if (key === undefined || key instanceof Error) throw new Error('unusable test key');
-        installed = signKeyAtOnce(client, createPrivateKey(key.getPrivatePEM()));
-      }
-    }, reject);
+  if (!atOnce) return (await connectAndRunTrue(fleet, index)) ?? false;
+  const installed = await connectAndRunTrue(fleet, index, {
+    prepare: () => ({ authHandler: ['publickey'] }),
+    afterConnect: (client, privateKey) => {
+      const parsed = ssh2.utils.parseKey(privateKey);
+      const key = Array.isArray(parsed) ? parsed[0] : parsed;
+      if (key === undefined || key instanceof Error) throw new Error('unusable test key');
+      return signKeyAtOnce(client, createPrivateKey(key.getPrivatePEM()));
+    },
   });
-  const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
-  client.end();
-  await closed;
-  return installed;
+  return installed ?? false;
 }
 
 describe('public key authentication', () => {
