@@ -86,8 +86,10 @@ export async function execShard(
   let unfinished = false;
   const toCount: HostJob['toCount'] = [];
   const finalWrites: HostJob['finalWrites'] = [];
+  let failure: { error: unknown } | undefined;
   const worker = async () => {
-    while (next < hosts.length) {
+    // A worker that failed stops the others from starting hosts; those running finish first.
+    while (next < hosts.length && failure === undefined) {
       const host = hosts[next++] as Host;
       if (cancel.signal.aborted) {
         await deps.store.markCancelled({
@@ -124,19 +126,24 @@ export async function execShard(
       else unfinished = true;
     }
   };
-  let failure: { error: unknown } | undefined;
-  try {
-    await Promise.all(Array.from({ length: Math.min(layout.shardConcurrency, hosts.length) }, worker));
-  } catch (error) {
-    failure = { error };
-  }
-  // Every final result is stored before the shard reports, whatever else went wrong.
+  const workers = Array.from({ length: Math.min(layout.shardConcurrency, hosts.length) }, () =>
+    worker().catch((error: unknown) => {
+      failure ??= { error };
+    }),
+  );
+  // Every worker has ended (no host is still running) and every final result is stored before
+  // the shard counts and reports, whatever else went wrong.
+  await Promise.all(workers);
   const writeFailures = await Promise.all(finalWrites);
   clearInterval(poll);
   deps.signal?.removeEventListener('abort', onAbort);
-  // One counter write per batch of hosts instead of one per host (see countFinalHosts).
-  await deps.store.countFinalHosts({ runId: run.id, task: task.name, shard: input.shard, hosts: toCount });
   failure ??= writeFailures.find((write) => write !== undefined);
+  try {
+    // One counter write per batch of hosts instead of one per host (see countFinalHosts).
+    await deps.store.countFinalHosts({ runId: run.id, task: task.name, shard: input.shard, hosts: toCount });
+  } catch (error) {
+    failure ??= { error };
+  }
   if (failure !== undefined) throw failure.error;
   return { done: !unfinished };
 }

@@ -117,24 +117,32 @@ export function startStoreWorker(): StoreWorker {
         });
         worker.postMessage({ open: { path: options.path } });
       });
-      const pending = new Map<number, (response: StoreResponse) => void>();
+      const pending = new Map<number, { resolve: (r: StoreResponse) => void; reject: (e: Error) => void }>();
       let nextId = 0;
+      // Once the thread is gone, every request fails at once (a message to a dead thread would
+      // never be answered): waiting ones and later ones alike.
+      let gone: Error | undefined;
       worker.on('message', (message: { response?: StoreResponse & { id: number } }) => {
         const { response } = message;
         if (response === undefined) return;
-        pending.get(response.id)?.(response);
+        pending.get(response.id)?.resolve(response);
         pending.delete(response.id);
       });
-      void exited.then(() => {
-        for (const [id] of pending) pending.get(id)?.({ statusCode: 503, headers: {}, body: '' });
+      worker.on('error', (error) => {
+        gone ??= new Error(`the embedded store failed: ${error.message}`);
+      });
+      void exited.then((code) => {
+        gone ??= new Error(`the embedded store stopped (thread exit code ${code})`);
+        for (const { reject } of pending.values()) reject(gone);
         pending.clear();
       });
       return {
         endpoint: `http://127.0.0.1:${port}`,
         send: (request) =>
-          new Promise<StoreResponse>((resolve) => {
+          new Promise<StoreResponse>((resolve, reject) => {
+            if (gone) return reject(gone);
             const id = nextId++;
-            pending.set(id, resolve);
+            pending.set(id, { resolve, reject });
             worker.postMessage({ request: { id, ...request } });
           }),
         stop: async () => {

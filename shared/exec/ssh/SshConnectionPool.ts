@@ -80,8 +80,10 @@ export class SshConnectionPool {
 
   /**
    * Ends every connection: each sends its disconnect, and close() resolves once those have been
-   * handed to the operating system, which delivers them (usually at once, as they are written). It does not wait for the servers to tear
-   * their sessions down (as OpenSSH's client does not): that is the hosts' work, not the run's.
+   * handed to the operating system, which delivers them (usually at once, as they are written). It
+   * does not wait for the servers to tear their sessions down (as OpenSSH's client does not): that
+   * is the hosts' work, not the run's; a socket a host has not closed within 2 s is destroyed, and
+   * none keeps the process alive.
    */
   async close(): Promise<void> {
     const connections = [...this.#connections.values()];
@@ -97,11 +99,15 @@ export class SshConnectionPool {
       socket.once('finish', resolve).once('close', resolve);
     });
     client.end();
+    // The host closes its side when it has torn the session down; until then the socket must
+    // neither keep this process alive nor stay open for long (ssh2's keepalives stop at end()).
+    socket.unref();
+    setTimeout(() => socket.destroy(), 2_000).unref();
     // Written straight through to the operating system (nothing left queued here): done.
     if (socket.writableLength === 0 || socket.destroyed) return;
     // A socket whose peer stopped reading must not hold close() forever.
     await Promise.race([sent, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
-    if (!socket.writableFinished) client.destroy();
+    if (!socket.writableFinished) socket.destroy();
   }
 
   #forget(key: string, connection: Promise<Client> | undefined): void {
@@ -244,7 +250,15 @@ function clientKey(material: Buffer): ClientKey {
   // loadPrivateKey has checked that the material parses and holds a private key.
   const parsed = ssh2.utils.parseKey(material);
   const key = (Array.isArray(parsed) ? parsed[0] : parsed) as ParsedKey;
-  return { parsed: key, signing: createPrivateKey(key.getPrivatePEM()) };
+  try {
+    return { parsed: key, signing: createPrivateKey(key.getPrivatePEM()) };
+  } catch (error) {
+    throw new SshConnectError(
+      'IDENTITY_UNAVAILABLE',
+      `the private key cannot be used for signing: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
 }
 
 /**

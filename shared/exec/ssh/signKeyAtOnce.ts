@@ -41,13 +41,16 @@ export function signKeyAtOnce(client: Client, privateKey: KeyObject): boolean {
   const query = protocol?.authPK;
   if (protocol === undefined || typeof query !== 'function') return false;
   protocol.authPK = function (this: unknown, username, key, keyAlgo, signed) {
-    if (signed !== undefined || typeof keyAlgo === 'function' || typeof key?.type !== 'string') {
+    const algorithm = typeof keyAlgo === 'string' ? keyAlgo : key?.type;
+    // Anything but a plain query for a key type whose hash is known takes ssh2's own path.
+    const known = algorithm === 'ssh-ed25519' || (algorithm !== undefined && algorithm in HASHES);
+    if (signed !== undefined || typeof keyAlgo === 'function' || !known) {
       return query.call(this, username, key, keyAlgo, signed);
     }
     query.call(this, username, key, keyAlgo, (data, send) => {
       let signature: Buffer;
       try {
-        signature = sign(HASHES[keyAlgo ?? key.type] ?? null, data, privateKey);
+        signature = sign(HASHES[algorithm] ?? null, data, privateKey);
       } catch {
         // A key that cannot sign takes ssh2's own path (query, then its error report).
         query.call(this, username, key, keyAlgo);

@@ -161,4 +161,44 @@ describe('execShard', () => {
       await harness.close();
     }
   });
+
+  it('lets running hosts finish and be stored, and starts no more, when one host fails the invocation', async () => {
+    // Prepare: two hosts at a time; the first host's claim fails while the second's command runs.
+    const hosts = fleetHosts(fleet);
+    const harness = await engineHarness(
+      'name: halt\ntasks:\n  - { name: t, type: exec, targets: [all], strategy: { max_concurrency: 2 }, spec: { command: "sleep 1; hostname" } }\n',
+      hosts,
+    );
+    const [first, second, third] = hosts.map((h) => h.name);
+    const claimed: string[] = [];
+    around(harness.store, 'claimHostAttempt', (claim) => async (input) => {
+      claimed.push(input.host);
+      if (input.host === first) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        throw new Error('store unavailable');
+      }
+      return claim(input);
+    });
+    try {
+      const { runId, shards } = await firstWave(harness, 'halt', 't');
+
+      // Act
+      const invocation = execShard(
+        harness.deps,
+        { runId, task: 't', wave: 0, shard: shards[0] ?? 0 },
+        BUDGET,
+      );
+
+      // Assess
+      await expect(invocation).rejects.toThrow('store unavailable');
+      expect(claimed).toEqual([first, second]);
+      const record = await harness.store.getHostRecord({ runId, task: 't', host: second ?? '' });
+      expect(record).toMatchObject({ status: 'success', final: true });
+      expect(await harness.store.getHostRecord({ runId, task: 't', host: third ?? '' })).toBeNull();
+      const counts = await harness.store.getTaskCounts({ runId, task: 't' });
+      expect(counts).toMatchObject({ finished: 1, success: 1 });
+    } finally {
+      await harness.close();
+    }
+  });
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -73,13 +73,12 @@ describe('the embedded store', () => {
     }
   });
 
-  it('can be started ahead: its thread creates nothing until told where, then opens there', async () => {
+  it('can be started ahead: then told where to open its database', async () => {
     // Prepare
     const dir = mkdtempSync(join(tmpdir(), 'stepfleet-ahead-'));
     const worker = startStoreWorker();
     try {
       await new Promise((resolve) => setTimeout(resolve, 300)); // time enough to load dynalite
-      expect(readdirSync(dir)).toEqual([]);
 
       // Act
       const ahead = await startEmbeddedDynamo({ path: join(dir, 'db'), worker });
@@ -91,6 +90,20 @@ describe('the embedded store', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('fails every request at once after its thread has gone, instead of leaving it unanswered', async () => {
+    // Prepare
+    const worker = startStoreWorker();
+    const store = await worker.open();
+    const request = { method: 'POST', url: '/', headers: {}, body: '{}' };
+    expect((await store.send(request)).statusCode).toBe(404); // answered while alive (no operation named)
+
+    // Act
+    await worker.discard();
+
+    // Assess
+    await expect(store.send(request)).rejects.toThrow(/the embedded store stopped/);
   });
 
   it('can be discarded unopened', async () => {
