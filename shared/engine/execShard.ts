@@ -5,7 +5,7 @@ import type { ExecutionResult } from '../exec/HostExecutor.js';
 import type { Host } from '../inventory/Host.js';
 import { STEPFLEET_LIMITS } from '../limits.js';
 import type { HostRecord, HostStatus } from '../store/types.js';
-import type { Task, TaskGroup } from '../taskgroup/schema.js';
+import { HOST_TASK_TYPES, type Task, type TaskGroup } from '../taskgroup/schema.js';
 import { parseDuration } from '../taskgroup/values.js';
 import { notRun } from '../tasktypes/notRun.js';
 import type { TaskRunContext } from '../tasktypes/TaskTypeRunner.js';
@@ -182,7 +182,7 @@ async function runHost(job: HostJob): Promise<boolean> {
     idempotent: task.idempotent ?? false,
   };
   // The handshake (which runs nothing on the host) overlaps the claim, which must come first.
-  if (task.type === 'exec' || task.type === 'script') deps.executorFor(host).connect?.(host);
+  if (HOST_TASK_TYPES.has(task.type)) deps.executorFor(host).connect?.(host);
   for (let attempt = 1; attempt <= attempts; ) {
     const outcome = await deps.store.claimHostAttempt({ ...claim, attempt, now: now(deps) });
     if (outcome.kind === 'finished' || outcome.kind === 'lease-expired') {

@@ -98,19 +98,25 @@ export function startStoreWorker(): StoreWorker {
     workerData: { dynalite: createRequire(import.meta.url).resolve('dynalite') },
   });
   worker.unref();
-  // Reported by open(); a thread that is discarded or never opened has no one to tell.
-  let failure: Error | undefined;
-  worker.once('error', (error) => {
-    failure = error;
+  // Once the thread is gone, everything asked of it fails at once with this (a message to a dead
+  // thread would never be answered): opening, and requests waiting or still to come.
+  let gone: Error | undefined;
+  worker.on('error', (error) => {
+    gone ??= new Error(`the embedded store failed: ${error.message}`);
   });
-  const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
+  const exited = new Promise<void>((resolve) =>
+    worker.once('exit', (code) => {
+      gone ??= new Error(`the embedded store stopped (thread exit code ${code})`);
+      resolve();
+    }),
+  );
   return {
     open: async (options = {}) => {
       worker.ref();
       const port = await new Promise<number>((resolve, reject) => {
-        if (failure) return reject(failure);
-        worker.once('error', reject);
-        void exited.then((code) => reject(new Error(`the embedded store exited (code ${code})`)));
+        if (gone) return reject(gone);
+        worker.once('error', () => reject(gone));
+        void exited.then(() => reject(gone));
         worker.once('message', (message: { port?: number; error?: string }) => {
           if (message.port) resolve(message.port);
           else reject(new Error(message.error ?? 'the embedded store did not start'));
@@ -119,21 +125,14 @@ export function startStoreWorker(): StoreWorker {
       });
       const pending = new Map<number, { resolve: (r: StoreResponse) => void; reject: (e: Error) => void }>();
       let nextId = 0;
-      // Once the thread is gone, every request fails at once (a message to a dead thread would
-      // never be answered): waiting ones and later ones alike.
-      let gone: Error | undefined;
       worker.on('message', (message: { response?: StoreResponse & { id: number } }) => {
         const { response } = message;
         if (response === undefined) return;
         pending.get(response.id)?.resolve(response);
         pending.delete(response.id);
       });
-      worker.on('error', (error) => {
-        gone ??= new Error(`the embedded store failed: ${error.message}`);
-      });
-      void exited.then((code) => {
-        gone ??= new Error(`the embedded store stopped (thread exit code ${code})`);
-        for (const { reject } of pending.values()) reject(gone);
+      void exited.then(() => {
+        for (const { reject } of pending.values()) reject(gone as Error);
         pending.clear();
       });
       return {

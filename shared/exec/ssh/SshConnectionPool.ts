@@ -101,13 +101,12 @@ export class SshConnectionPool {
     client.end();
     // The host closes its side when it has torn the session down; until then the socket must
     // neither keep this process alive nor stay open for long (ssh2's keepalives stop at end()).
+    // Destroying it also ends the wait below for a peer that stopped reading.
     socket.unref();
     setTimeout(() => socket.destroy(), 2_000).unref();
     // Written straight through to the operating system (nothing left queued here): done.
     if (socket.writableLength === 0 || socket.destroyed) return;
-    // A socket whose peer stopped reading must not hold close() forever.
-    await Promise.race([sent, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
-    if (!socket.writableFinished) socket.destroy();
+    await sent;
   }
 
   #forget(key: string, connection: Promise<Client> | undefined): void {
