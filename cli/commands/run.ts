@@ -10,7 +10,7 @@ import type { SshExecutor } from '../../shared/exec/ssh/SshExecutor.js';
 import type { Host } from '../../shared/inventory/Host.js';
 import { loadInventory } from '../../shared/inventory/loadInventory.js';
 import { watchLocalCancel } from '../../shared/local/cancelRequests.js';
-import { firstWaveHosts } from '../../shared/local/firstWaveHosts.js';
+import { connectAhead, firstWaveHosts } from '../../shared/local/firstWaveHosts.js';
 import { LOCAL_STATE_DIR } from '../../shared/local/localStateDir.js';
 import { type StoreWorker, startStoreWorker } from '../../shared/local/storeWorker.js';
 import { loadTaskGroup } from '../../shared/taskgroup/loadTaskGroup.js';
@@ -274,7 +274,7 @@ async function connectEarly(hosts: readonly Host[]): Promise<SshExecutor | undef
   if (hosts.length === 0) return undefined;
   const { SshExecutor } = await import('../../shared/exec/ssh/SshExecutor.js');
   const ssh = new SshExecutor();
-  for (const host of hosts) ssh.connect(host);
+  void connectAhead(ssh, hosts);
   return ssh;
 }
 

@@ -182,7 +182,7 @@ async function runHost(job: HostJob): Promise<boolean> {
     idempotent: task.idempotent ?? false,
   };
   // The handshake (which runs nothing on the host) overlaps the claim, which must come first.
-  if (HOST_TASK_TYPES.has(task.type)) deps.executorFor(host).connect?.(host);
+  if (HOST_TASK_TYPES.has(task.type)) void deps.executorFor(host).connect?.(host);
   for (let attempt = 1; attempt <= attempts; ) {
     const outcome = await deps.store.claimHostAttempt({ ...claim, attempt, now: now(deps) });
     if (outcome.kind === 'finished' || outcome.kind === 'lease-expired') {

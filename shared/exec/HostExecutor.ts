@@ -59,9 +59,11 @@ export interface HostExecutor {
   run(request: ExecutionRequest): Promise<ExecutionResult>;
   /**
    * Opens the host's connection ahead of its first request, which then uses it; nothing runs on
-   * the host. Optional: executors without a connection to open leave it out.
+   * the host. Settles once the connection is open or has failed (a failure is left for that
+   * request to meet and report); never rejects. Optional: executors without a connection to open
+   * leave it out.
    */
-  connect?(host: Host): void;
+  connect?(host: Host): Promise<void>;
   /** Closes the host's connection, if one is open; a later request opens a new one. Optional. */
   release?(host: Host): void;
   close(): Promise<void>;

@@ -61,10 +61,14 @@ export class SshExecutor implements HostExecutor {
 
   /**
    * Opens the pooled connection to `host` ahead of its first request, which then uses it (or joins
-   * the attempt still in progress). A failure is left for that request to meet and report.
+   * the attempt still in progress). Settles when it is open or has failed; a failure is left for
+   * that request to meet and report.
    */
-  connect(host: Host): void {
-    this.#pool.acquire(host).catch(() => undefined);
+  connect(host: Host): Promise<void> {
+    return this.#pool.acquire(host).then(
+      () => undefined,
+      () => undefined,
+    );
   }
 
   /** Ends the host's pooled connection, if any (see {@link SshConnectionPool.release}). */

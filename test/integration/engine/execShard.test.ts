@@ -57,7 +57,7 @@ describe('execShard', () => {
       return {
         connect: (h) => {
           log.push(`connect ${h.name}`);
-          executor.connect?.(h);
+          return executor.connect?.(h) ?? Promise.resolve();
         },
         run: (request) => {
           log.push(`run ${request.host.name}`);

@@ -94,7 +94,7 @@ describe('a local run connects to its first hosts while it sets itself up', () =
 
     try {
       // Act
-      ssh.connect(fleetHost(fleet, 0));
+      void ssh.connect(fleetHost(fleet, 0));
       await waitUntil(async () => (await connectionsPerHost(fleet))[0] === (before[0] ?? 0) + 1);
       const result = await ssh.run(execRequest(fleetHost(fleet, 0), 'hostname'));
 
