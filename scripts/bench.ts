@@ -243,9 +243,14 @@ async function benchSize(size: number): Promise<void> {
     }
     const ours = medianOf('stepfleet run');
     const rss = median((samples.get('stepfleet run') ?? []).map((s) => s.peakRssMb));
+    // A kind that BENCH_ONLY left out (or stepfleet itself) has no ratio to report.
+    const ratio = (kind: Contender['kind']) => {
+      const peer = fastest(kind);
+      return Number.isFinite(peer) && Number.isFinite(ours) ? (ours / peer).toFixed(2) : 'not measured';
+    };
     process.stdout.write(
-      `\nstepfleet / fastest default peer: ${(ours / fastest('default')).toFixed(2)} (target ≤ 0.6 at 200 hosts); ` +
-        `stepfleet / fastest curve25519 peer: ${(ours / fastest('curve25519')).toFixed(2)} (target ≤ 1.0); stepfleet peak RSS ${rss.toFixed(0)} MB (target ≤ 200)\n`,
+      `\nstepfleet / fastest default peer: ${ratio('default')} (target ≤ 0.6 at 200 hosts); ` +
+        `stepfleet / fastest curve25519 peer: ${ratio('curve25519')} (target ≤ 1.0); stepfleet peak RSS ${Number.isFinite(rss) ? rss.toFixed(0) : 'not measured'} MB (target ≤ 200)\n`,
     );
   } finally {
     await fleet.stop();
