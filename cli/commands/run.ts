@@ -176,16 +176,25 @@ export async function executeLocalRun(options: {
     options.storeWorker ? { worker: options.storeWorker } : {},
   );
   // Handshakes with the first hosts (mostly the hosts' CPU) overlap the set-up, which uses one core.
-  const ssh = await connectEarly(options.connectEarly ?? []);
+  // Early connections still queued when the run ends (or fails to start) must not open later.
+  const connecting = new AbortController();
+  const ssh = await connectEarly(options.connectEarly ?? [], connecting.signal);
+  const dropEarlyConnections = async () => {
+    connecting.abort();
+    await ssh?.close();
+  };
   const engine = Promise.all([
     import('../../shared/engine/runStateMachine.js'),
     import('../../shared/local/localRunnerDeps.js'),
   ]);
   // Awaited below; a store that fails to open must not leave its rejection unobserved.
   engine.catch(() => undefined);
-  const state = await opening;
+  const state = await opening.catch(async (error: unknown) => {
+    await dropEarlyConnections();
+    throw error;
+  });
   const [{ runStateMachine }, { localRunner }] = await engine.catch(async (error: unknown) => {
-    await state.close();
+    await Promise.all([state.close(), dropEarlyConnections()]);
     throw error;
   });
   const cancel = new AbortController();
@@ -240,6 +249,7 @@ export async function executeLocalRun(options: {
     const result = await state.store.getRunResult(runId);
     // Only now do the connections close: as each disconnect arrives, its host tears the session
     // down, and on a machine that is also the hosts that would slow the read above.
+    connecting.abort();
     sshClosing = runner.close();
     if (!result) throw new Error(`run ${runId} vanished from the local store`);
     if (output.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
@@ -251,6 +261,7 @@ export async function executeLocalRun(options: {
     }
     return status === 'succeeded' ? EXIT.ok : status === 'cancelled' ? EXIT.interrupted : EXIT.runFailed;
   } finally {
+    connecting.abort();
     stopWatching();
     progress.stop();
     process.off('SIGINT', onInterrupt);
@@ -270,11 +281,11 @@ function tasksPerHost(targets: readonly TaskTargets[]): Map<string, number> {
   return counts;
 }
 
-async function connectEarly(hosts: readonly Host[]): Promise<SshExecutor | undefined> {
+async function connectEarly(hosts: readonly Host[], signal: AbortSignal): Promise<SshExecutor | undefined> {
   if (hosts.length === 0) return undefined;
   const { SshExecutor } = await import('../../shared/exec/ssh/SshExecutor.js');
   const ssh = new SshExecutor();
-  void connectAhead(ssh, hosts);
+  void connectAhead(ssh, hosts, signal);
   return ssh;
 }
 

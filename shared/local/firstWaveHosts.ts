@@ -35,12 +35,14 @@ export function firstWaveHosts(group: TaskGroup, targets: readonly TaskTargets[]
  * Connects to `hosts` in order, {@link EARLY_HANDSHAKES_AT_ONCE} handshakes at a time: all at once
  * would hold up the run's own set-up and first claims (one thread serves every handshake) until
  * nearly all had finished. A host the run reaches first joins its connection where it stands.
- * Resolves when every connection is open or has failed.
+ * Once `signal` aborts (the run has ended), no further connection starts. Resolves when every
+ * connection started is open or has failed.
  */
 export async function connectAhead(
   executor: Required<Pick<HostExecutor, 'connect'>>,
   hosts: readonly Host[],
+  signal: AbortSignal,
 ): Promise<void> {
   const limit = pLimit(EARLY_HANDSHAKES_AT_ONCE);
-  await Promise.all(hosts.map((host) => limit(() => executor.connect(host))));
+  await Promise.all(hosts.map((host) => limit(() => (signal.aborted ? undefined : executor.connect(host)))));
 }

@@ -87,7 +87,7 @@ describe('connectAhead', () => {
     let done = false;
 
     // Act
-    const connecting = connectAhead(executor, fleet).then(() => {
+    const connecting = connectAhead(executor, fleet, new AbortController().signal).then(() => {
       done = true;
     });
     await new Promise((resolve) => setImmediate(resolve));
@@ -104,5 +104,30 @@ describe('connectAhead', () => {
     expect(mostInFlight).toBe(EARLY_HANDSHAKES_AT_ONCE);
     expect(doneBeforeTheRest).toBe(false);
     expect(done).toBe(true);
+  });
+
+  it('starts no further connection once the run has ended', async () => {
+    // Prepare
+    const started: string[] = [];
+    const pending: (() => void)[] = [];
+    const executor = {
+      connect: (host: Host) =>
+        new Promise<void>((resolve) => {
+          started.push(host.name);
+          pending.push(resolve);
+        }),
+    };
+    const ended = new AbortController();
+    const fleet = hosts('h', EARLY_HANDSHAKES_AT_ONCE * 2);
+
+    // Act
+    const connecting = connectAhead(executor, fleet, ended.signal);
+    await new Promise((resolve) => setImmediate(resolve));
+    ended.abort();
+    for (const settle of pending.splice(0)) settle();
+    await connecting;
+
+    // Assess: those already in their handshake finish; the queued ones never start.
+    expect(started).toEqual(fleet.slice(0, EARLY_HANDSHAKES_AT_ONCE).map((h) => h.name));
   });
 });
