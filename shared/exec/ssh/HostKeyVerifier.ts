@@ -3,7 +3,7 @@ import type { Host } from '../../inventory/Host.js';
 import {
   fingerprint,
   formatKnownHostsLine,
-  type KnownHostsEntry,
+  KnownHostsIndex,
   keyTypeOf,
   knownHostsName,
   type PublicKey,
@@ -30,7 +30,7 @@ export interface HostKeyCheck {
  * per verifier and shared by every host that names them.
  */
 export class HostKeyVerifier {
-  readonly #files = new Map<string, Promise<KnownHostsEntry[]>>();
+  readonly #files = new Map<string, Promise<KnownHostsIndex>>();
 
   /** Prepares the check for `host`; rejects when the host has nothing to verify against. */
   async prepare(host: Host): Promise<HostKeyCheck> {
@@ -47,7 +47,7 @@ export class HostKeyVerifier {
       );
     }
     const name = knownHostsName(address, port);
-    const entries = (await this.#entries(file)).filter((e) => e.matches(name));
+    const entries = (await this.#entries(file)).lookup(name);
     const revoked = entries.filter((e) => e.marker === 'revoked');
     const expected = entries.filter((e) => e.marker === undefined);
     const acceptNew = host.hostKeyPolicy === 'accept-new';
@@ -91,14 +91,14 @@ export class HostKeyVerifier {
     };
   }
 
-  #entries(file: string): Promise<KnownHostsEntry[]> {
+  #entries(file: string): Promise<KnownHostsIndex> {
     let entries = this.#files.get(file);
     if (entries === undefined) {
       entries = readFile(file, 'utf8').then(
-        (text) => parseKnownHosts(text, file),
+        (text) => new KnownHostsIndex(parseKnownHosts(text, file)),
         (error: NodeJS.ErrnoException) => {
           // A missing file is an empty one: accept-new creates it.
-          if (error.code === 'ENOENT') return [];
+          if (error.code === 'ENOENT') return new KnownHostsIndex();
           throw new SshConnectError('HOST_KEY_UNKNOWN', `cannot read known_hosts ${file}: ${error.message}`, {
             cause: error,
           });
@@ -115,7 +115,7 @@ export class HostKeyVerifier {
     const line = formatKnownHostsLine(name, key);
     // One append per line: O_APPEND keeps concurrent writers' lines whole.
     await appendFile(file, line, { mode: 0o600 });
-    (await this.#entries(file)).push(...parseKnownHosts(line, file));
+    (await this.#entries(file)).add(parseKnownHosts(line, file));
   }
 }
 

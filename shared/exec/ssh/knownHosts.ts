@@ -14,6 +14,52 @@ export interface KnownHostsEntry extends PublicKey {
   source: string;
   /** True when the entry's host field covers `name` (see {@link knownHostsName}). */
   matches(name: string): boolean;
+  /**
+   * The names the host field lists, lower-cased, when it lists nothing but plain names (no
+   * pattern, negation or hash): then it matches exactly these.
+   */
+  names?: readonly string[];
+}
+
+/**
+ * A known_hosts file's entries, looked up by host name in file order. Entries that list plain
+ * names are found through an index, the others (patterns, negations, hashed names) by testing
+ * each: a fleet's file holds one plain line per host, and testing every line for every host
+ * would cost a thousand-host run a million matches before its first connection.
+ */
+export class KnownHostsIndex {
+  readonly #entries: KnownHostsEntry[] = [];
+  readonly #byName = new Map<string, number[]>();
+  readonly #tested: number[] = [];
+
+  constructor(entries: readonly KnownHostsEntry[] = []) {
+    this.add(entries);
+  }
+
+  /** Appends entries, as lines appended to the file. */
+  add(entries: readonly KnownHostsEntry[]): void {
+    for (const entry of entries) {
+      const at = this.#entries.push(entry) - 1;
+      if (entry.names === undefined) {
+        this.#tested.push(at);
+        continue;
+      }
+      for (const name of new Set(entry.names)) {
+        const positions = this.#byName.get(name);
+        if (positions) positions.push(at);
+        else this.#byName.set(name, [at]);
+      }
+    }
+  }
+
+  /** The entries whose host field covers `name`, in file order. */
+  lookup(name: string): KnownHostsEntry[] {
+    const found = [
+      ...(this.#byName.get(name.toLowerCase()) ?? []),
+      ...this.#tested.filter((at) => this.#entries[at]?.matches(name)),
+    ];
+    return found.sort((a, b) => a - b).map((at) => this.#entries[at] as KnownHostsEntry);
+  }
 }
 
 /**
@@ -46,7 +92,14 @@ export function parseKnownHosts(text: string, file: string): KnownHostsEntry[] {
     if (hosts === undefined || type === undefined || base64 === undefined) return;
     const key = decodeKey(type, base64);
     if (key === undefined) return;
-    entries.push({ ...key, marker, source: `${file}:${i + 1}`, matches: hostMatcher(hosts) });
+    const names = plainNames(hosts);
+    entries.push({
+      ...key,
+      marker,
+      source: `${file}:${i + 1}`,
+      matches: hostMatcher(hosts),
+      ...(names ? { names } : {}),
+    });
   });
   return entries;
 }
@@ -79,6 +132,15 @@ function decodeKey(type: string, base64: string): PublicKey | undefined {
   const blob = Buffer.from(base64, 'base64');
   // The blob repeats the type; a mismatch means a corrupted or hand-edited line.
   return keyTypeOf(blob) === type ? { type, blob } : undefined;
+}
+
+/** The lower-cased names of a host field that lists only plain names; undefined otherwise. */
+function plainNames(field: string): string[] | undefined {
+  if (field.startsWith('|')) return undefined;
+  const names = field.split(',');
+  return names.some((name) => name === '' || /[*?!]/.test(name))
+    ? undefined
+    : names.map((name) => name.toLowerCase());
 }
 
 function hostMatcher(field: string): (name: string) => boolean {
