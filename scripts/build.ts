@@ -1,8 +1,11 @@
-// Bundles the CLI into dist/stepfleet.mjs (our code only; packages stay in node_modules), so the
-// installed command starts without compiling TypeScript. Runs on `npm ci` (prepare) and before tests.
-// Code only some commands need (AWS clients of `secret` tasks…) is loaded with `import()`; code
-// splitting keeps it, and the packages it imports, out of every other command's start-up.
-import { rmSync } from 'node:fs';
+// Bundles the CLI, with the packages it uses, into dist/stepfleet.mjs and its chunks, so the
+// installed command starts without compiling TypeScript or resolving hundreds of package files
+// (measured: a 200-host run 0.91x the wall time and 0.88x the CPU of a bundle that left packages
+// in node_modules; `--version` 0.17 s instead of 0.23 s). Runs on `npm ci` (prepare) and before
+// tests. Code only some commands need (AWS clients of `secret` tasks…) is loaded with `import()`;
+// code splitting keeps it, and the packages it imports, out of every other command's start-up.
+// dist/meta.json (esbuild's metafile) says which sources went into which file; the tests read it.
+import { rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { build, type Plugin } from 'esbuild';
 
@@ -30,10 +33,23 @@ const localEngine: Plugin = {
   },
 };
 
-const outdir = new URL('../dist', import.meta.url).pathname;
+/**
+ * Packages that stay in node_modules: ssh2 loads its optional native binding by a path relative to
+ * its own files, and dynalite runs in a worker thread that requires it by its resolved path.
+ */
+const UNBUNDLED = ['ssh2', 'dynalite'];
+
+/** CommonJS packages in an ESM bundle call `require` (for Node's built-in modules): give them one. */
+const REQUIRE_SHIM =
+  "import { createRequire as __stepfleetCreateRequire } from 'node:module'; const require = __stepfleetCreateRequire(import.meta.url);";
+
+const root = new URL('..', import.meta.url).pathname;
+const outdir = `${root}dist`;
 rmSync(outdir, { recursive: true, force: true });
-await build({
-  entryPoints: { stepfleet: new URL('../cli/main.ts', import.meta.url).pathname },
+const { metafile } = await build({
+  entryPoints: { stepfleet: `${root}cli/main.ts` },
+  // Paths in the metafile are relative to the project, wherever the build was started from.
+  absWorkingDir: root,
   outdir,
   outExtension: { '.js': '.mjs' },
   chunkNames: 'chunks/[name]-[hash]',
@@ -42,8 +58,14 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  packages: 'external',
+  external: UNBUNDLED,
+  // The ESM builds of packages that ship both (the AWS SDK, yaml): esbuild drops more of them
+  // (dist/ 8.0 MB against 9.1 MB with source maps).
+  mainFields: ['module', 'main'],
+  banner: { js: REQUIRE_SHIM },
   plugins: [localEngine],
   sourcemap: 'linked',
+  metafile: true,
   logLevel: 'warning',
 });
+writeFileSync(`${outdir}/meta.json`, JSON.stringify(metafile));
