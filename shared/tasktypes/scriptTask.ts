@@ -11,8 +11,9 @@ type ScriptTask = z.infer<typeof ScriptTaskSchema>;
 
 /**
  * `type: script`: ships the script to the host on the command's stdin, where a fixed wrapper saves
- * it to a temporary file and runs it with the interpreter and arguments; the file is removed
- * afterwards. `${{ }}` in the script are substituted shell-quoted, as in a command.
+ * it to a temporary file and runs it with the interpreter and arguments; the file is gone before
+ * the script starts (Linux) or removed afterwards. `${{ }}` in the script are substituted
+ * shell-quoted, as in a command.
  */
 export const scriptTask: TaskTypeRunner<ScriptTask> = {
   async run(task, context) {
@@ -36,7 +37,14 @@ export const scriptTask: TaskTypeRunner<ScriptTask> = {
     }
     const interpreter = task.spec.interpreter ?? '/bin/sh';
     const quotedArgs = args.map(shellQuote).join(' ');
-    const command = `f="$(mktemp)" && cat >"$f" && { ${interpreter} "$f" ${quotedArgs}; rc=$?; rm -f "$f"; exit $rc; }`;
+    // Where /proc is (Linux), the copy is unlinked before the script is written into it and the
+    // interpreter opens it through /proc/self/fd/9: no copy of the script (whose `${{ }}` may hold
+    // confidential values) outlives the command, whatever ends it, a timeout's kill -9 included.
+    // Elsewhere the copy is removed when the interpreter returns.
+    const command =
+      `f="$(mktemp)" && if [ -d /proc/self/fd ]; then ` +
+      `exec 9<>"$f" && rm -f "$f" && cat >&9 && exec ${interpreter} /proc/self/fd/9 ${quotedArgs}; ` +
+      `else cat >"$f" && { ${interpreter} "$f" ${quotedArgs}; rc=$?; rm -f "$f"; exit $rc; }; fi`;
     return context.executor.run({
       host: context.host,
       command,
