@@ -47,7 +47,11 @@ const root = new URL('..', import.meta.url).pathname;
 const outdir = `${root}dist`;
 rmSync(outdir, { recursive: true, force: true });
 const { metafile } = await build({
-  entryPoints: { stepfleet: `${root}cli/main.ts` },
+  // The SSH thread of local runs goes beside the chunks, where the chunk that starts it looks.
+  entryPoints: [
+    { in: `${root}cli/main.ts`, out: 'stepfleet' },
+    { in: `${root}shared/exec/ssh/sshThread.ts`, out: 'chunks/ssh-thread' },
+  ],
   // Paths in the metafile are relative to the project, wherever the build was started from.
   absWorkingDir: root,
   outdir,

@@ -6,7 +6,7 @@ import { hasErrors } from '../../shared/diagnostics/Diagnostic.js';
 import type { CatalogEntry, RunEvent, RunnerDeps } from '../../shared/engine/RunnerDeps.js';
 import { checkRunRequest, startRun } from '../../shared/engine/startRun.js';
 import { InvalidRunRequestError, StepfleetError } from '../../shared/errors.js';
-import type { SshExecutor } from '../../shared/exec/ssh/SshExecutor.js';
+import type { SshThreadExecutor } from '../../shared/exec/ssh/SshThreadExecutor.js';
 import type { Host } from '../../shared/inventory/Host.js';
 import { loadInventory } from '../../shared/inventory/loadInventory.js';
 import { watchLocalCancel } from '../../shared/local/cancelRequests.js';
@@ -281,10 +281,13 @@ function tasksPerHost(targets: readonly TaskTargets[]): Map<string, number> {
   return counts;
 }
 
-async function connectEarly(hosts: readonly Host[], signal: AbortSignal): Promise<SshExecutor | undefined> {
+async function connectEarly(
+  hosts: readonly Host[],
+  signal: AbortSignal,
+): Promise<SshThreadExecutor | undefined> {
   if (hosts.length === 0) return undefined;
-  const { SshExecutor } = await import('../../shared/exec/ssh/SshExecutor.js');
-  const ssh = new SshExecutor();
+  const { SshThreadExecutor } = await import('../../shared/exec/ssh/SshThreadExecutor.js');
+  const ssh = new SshThreadExecutor();
   void connectAhead(ssh, hosts, signal);
   return ssh;
 }

@@ -1,7 +1,7 @@
 import type { CatalogEntry, RunEvent, RunnerDeps } from '../engine/RunnerDeps.js';
 import type { ExecutionRequest, HostExecutor } from '../exec/HostExecutor.js';
 import { LocalExecutor } from '../exec/local/LocalExecutor.js';
-import { SshExecutor } from '../exec/ssh/SshExecutor.js';
+import { SshThreadExecutor } from '../exec/ssh/SshThreadExecutor.js';
 import type { Host } from '../inventory/Host.js';
 import type { RunStore } from '../store/RunStore.js';
 import { notRun } from '../tasktypes/notRun.js';
@@ -15,8 +15,8 @@ export interface LocalRunner {
 
 /**
  * Wires the core functions for a run on this machine: the one TaskGroup the CLI was given, the
- * inventory file's hosts, SSH and local executors (connections reused across tasks), and the
- * runner-side task types the caller could build.
+ * inventory file's hosts, SSH (in a thread of its own) and local executors (connections reused
+ * across tasks), and the runner-side task types the caller could build.
  */
 export function localRunner(options: {
   store: RunStore;
@@ -26,14 +26,14 @@ export function localRunner(options: {
   emit?: (event: RunEvent) => void;
   signal?: AbortSignal;
   /** The SSH executor to use, when the caller has already opened connections with it. */
-  ssh?: SshExecutor;
+  ssh?: HostExecutor & Required<Pick<HostExecutor, 'release'>>;
   /**
    * How many tasks of the run target each host (by name): a host's connection closes once that
    * many have finished on it, instead of at the end of the run. Hosts not listed keep theirs.
    */
   tasksPerHost?: ReadonlyMap<string, number>;
 }): LocalRunner {
-  const ssh = options.ssh ?? new SshExecutor();
+  const ssh = options.ssh ?? new SshThreadExecutor();
   const local = new LocalExecutor();
   const ssm: HostExecutor = {
     run: async (request: ExecutionRequest) =>

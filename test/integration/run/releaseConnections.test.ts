@@ -4,7 +4,7 @@ import { compileTaskGroup } from '../../../shared/compile/compileTaskGroup.js';
 import { runStateMachine } from '../../../shared/engine/runStateMachine.js';
 import { startRun } from '../../../shared/engine/startRun.js';
 import type { ExecutionRequest, ExecutionResult } from '../../../shared/exec/HostExecutor.js';
-import { SshExecutor } from '../../../shared/exec/ssh/SshExecutor.js';
+import { SshThreadExecutor } from '../../../shared/exec/ssh/SshThreadExecutor.js';
 import type { Host } from '../../../shared/inventory/Host.js';
 import { type EmbeddedDynamo, startEmbeddedDynamo } from '../../../shared/local/embeddedDynamo.js';
 import { localRunner } from '../../../shared/local/localRunnerDeps.js';
@@ -12,8 +12,8 @@ import { AesGcmCipher, createTable, RunStore } from '../../../shared/store/index
 import { type Fleet, fleetHostLog, fleetHosts, startFleet } from '../../support/fleet.js';
 import { parseTaskGroupText } from '../../support/parseTaskGroupText.js';
 
-/** The real SSH executor, noting in one log when each host runs a command and is released. */
-class RecordingSsh extends SshExecutor {
+/** The SSH executor of local runs, noting in one log when each host runs a command and is released. */
+class RecordingSsh extends SshThreadExecutor {
   readonly log: string[] = [];
 
   override async run(request: ExecutionRequest): Promise<ExecutionResult> {

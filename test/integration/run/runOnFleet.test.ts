@@ -115,9 +115,16 @@ describe('stepfleet run on a fleet of 20 real sshd hosts', () => {
     ['retries.yaml', 1, { fetch: 'failed', use: 'skipped' }],
   ])('runs test/fixtures/compile/%s end to end', async (fixture, exit, statuses) => {
     const { code, result } = await runJson(join(ROOT, 'test/fixtures/compile', fixture));
-    expect(code).toBe(exit);
+    // What went wrong on which host, should the statuses not be the expected ones.
+    const problems = Object.entries(result.results).flatMap(([name, task]) =>
+      Object.entries(task.hosts)
+        .filter(([, host]) => host.error)
+        .map(([host, { status, error }]) => `${name} on ${host}: ${status}: ${error}`),
+    );
+    expect(code, problems.join('\n')).toBe(exit);
     expect(
       Object.fromEntries(Object.entries(result.results).map(([name, task]) => [name, task.status])),
+      problems.join('\n'),
     ).toEqual(statuses);
     for (const task of Object.values(result.results)) {
       for (const host of Object.values(task.hosts))

@@ -75,6 +75,26 @@ describe('CLI bundle', () => {
     expect(bundled).not.toContain('dynalite');
   });
 
+  it('puts the SSH thread beside the chunk that starts it, and ssh2 in that thread only', () => {
+    // Prepare
+    const metafile = meta();
+    const holding = (source: string) =>
+      Object.keys(metafile.outputs).filter(
+        (file) => file.endsWith('.mjs') && source in (metafile.outputs[file]?.inputs ?? {}),
+      );
+    const [starter] = holding('shared/exec/ssh/SshThreadExecutor.ts');
+
+    // Act
+    const atRunStart = packagesLoadedBy(metafile, starter as string, ['import-statement']);
+    const inThread = packagesLoadedBy(metafile, 'dist/chunks/ssh-thread.mjs', ['import-statement']);
+
+    // Assess: SshThreadExecutor looks for ./ssh-thread.mjs next to its own file.
+    expect(holding('shared/exec/ssh/sshThread.ts')).toEqual(['dist/chunks/ssh-thread.mjs']);
+    expect(starter).toMatch(/^dist\/chunks\/[^/]+\.mjs$/);
+    expect(atRunStart).not.toContain('ssh2');
+    expect(inThread).toContain('ssh2');
+  });
+
   it('bundles the local engine without the Lambda client, Cognito credentials or ASL validator it never uses', async () => {
     // Prepare
     const metafile = meta();
