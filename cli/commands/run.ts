@@ -78,14 +78,28 @@ export function parseInputs(
 
 async function run(file: string, options: RunOptions): Promise<number> {
   // The store's thread loads dynalite while this one reads and checks the request; it opens
-  // nothing on disk unless the run goes ahead.
+  // nothing on disk unless the run goes ahead. With an inventory (SSH hosts, likely), the SSH
+  // thread loads ssh2 meanwhile too; it connects nowhere until the request has passed.
   const storeWorker = startStoreWorker();
-  const code = await checkAndRun(file, options, storeWorker);
-  if (code === EXIT.invalidInput) await storeWorker.discard();
+  const ssh = options.inventory === undefined ? undefined : await startSshThread();
+  const code = await checkAndRun(file, options, { storeWorker, ssh });
+  if (code === EXIT.invalidInput) await Promise.all([storeWorker.discard(), ssh?.close()]);
   return code;
 }
 
-async function checkAndRun(file: string, options: RunOptions, storeWorker: StoreWorker): Promise<number> {
+/** The SSH executor of a local run, its thread started now. */
+async function startSshThread(): Promise<SshThreadExecutor> {
+  const { SshThreadExecutor } = await import('../../shared/exec/ssh/SshThreadExecutor.js');
+  const ssh = new SshThreadExecutor();
+  ssh.start();
+  return ssh;
+}
+
+async function checkAndRun(
+  file: string,
+  options: RunOptions,
+  started: { storeWorker: StoreWorker; ssh: SshThreadExecutor | undefined },
+): Promise<number> {
   const err = painter(process.stderr);
   const loaded = await loadTaskGroup(file);
   if (!loaded.ok) {
@@ -121,7 +135,8 @@ async function checkAndRun(file: string, options: RunOptions, storeWorker: Store
     stateDir: options.stateDir,
     connectEarly: accepted ? firstWaveHosts(group, checked.targets) : [],
     tasksPerHost: tasksPerHost(checked.targets),
-    storeWorker,
+    storeWorker: started.storeWorker,
+    ...(started.ssh ? { ssh: started.ssh } : {}),
     start: (deps) => startRun(deps, request),
   });
 }
@@ -149,6 +164,8 @@ export async function executeLocalRun(options: {
   connectEarly?: Host[];
   /** The store's thread, when it was started ahead. */
   storeWorker?: StoreWorker;
+  /** The SSH executor, when its thread was started ahead. */
+  ssh?: SshThreadExecutor;
   /** How many tasks target each host: its connection closes after the last (see localRunner). */
   tasksPerHost?: ReadonlyMap<string, number>;
   start: (deps: RunnerDeps) => Promise<{ runId: string }>;
@@ -168,6 +185,10 @@ export async function executeLocalRun(options: {
     events?.write(`${JSON.stringify(event)}\n`);
   };
 
+  // Handshakes with the first hosts (the SSH thread's work, and the hosts') overlap the set-up.
+  // Early connections still queued when the run ends (or fails to start) must not open later.
+  const connecting = new AbortController();
+  const ssh = await connectEarly(options.connectEarly ?? [], connecting.signal, options.ssh);
   // The store, the engine and SSH load here, not at start-up: other commands do without them. The
   // store opens first: its thread loads dynalite and opens the database while the engine loads here.
   const { openLocalState } = await import('../../shared/local/openLocalState.js');
@@ -175,10 +196,6 @@ export async function executeLocalRun(options: {
     options.stateDir,
     options.storeWorker ? { worker: options.storeWorker } : {},
   );
-  // Handshakes with the first hosts (mostly the hosts' CPU) overlap the set-up, which uses one core.
-  // Early connections still queued when the run ends (or fails to start) must not open later.
-  const connecting = new AbortController();
-  const ssh = await connectEarly(options.connectEarly ?? [], connecting.signal);
   const dropEarlyConnections = async () => {
     connecting.abort();
     await ssh?.close();
@@ -284,10 +301,10 @@ function tasksPerHost(targets: readonly TaskTargets[]): Map<string, number> {
 async function connectEarly(
   hosts: readonly Host[],
   signal: AbortSignal,
+  started?: SshThreadExecutor,
 ): Promise<SshThreadExecutor | undefined> {
-  if (hosts.length === 0) return undefined;
-  const { SshThreadExecutor } = await import('../../shared/exec/ssh/SshThreadExecutor.js');
-  const ssh = new SshThreadExecutor();
+  if (hosts.length === 0) return started;
+  const ssh = started ?? (await startSshThread());
   void connectAhead(ssh, hosts, signal);
   return ssh;
 }

@@ -36,10 +36,20 @@ export class SshThreadExecutor implements HostExecutor {
     { settle: (message: FromSshThread) => void; lost: (why: string) => void }
   >();
   #thread: Worker | undefined;
+  /** Whether anything was asked of the current thread: if not, it has no connection to end. */
+  #asked = false;
   #nextId = 0;
 
   constructor(options: SshThreadOptions = {}) {
     this.#options = options;
+  }
+
+  /**
+   * Starts the thread now, so that it loads ssh2 while the caller goes on (the first call starts
+   * it otherwise). Until a call is made it does not keep the process alive.
+   */
+  start(): void {
+    this.#started();
   }
 
   /** Runs one request in the SSH thread; never throws for a host problem. */
@@ -80,9 +90,11 @@ export class SshThreadExecutor implements HostExecutor {
   async close(): Promise<void> {
     const thread = this.#thread;
     if (thread === undefined) return;
-    await new Promise<void>((resolve) => {
-      this.#post((id) => ({ kind: 'close', id }), { settle: () => resolve(), lost: () => resolve() });
-    });
+    if (this.#asked) {
+      await new Promise<void>((resolve) => {
+        this.#post((id) => ({ kind: 'close', id }), { settle: () => resolve(), lost: () => resolve() });
+      });
+    }
     this.#thread = undefined;
     await thread.terminate();
   }
@@ -92,6 +104,7 @@ export class SshThreadExecutor implements HostExecutor {
     call: { settle: (message: FromSshThread) => void; lost: (why: string) => void },
   ): number {
     const thread = this.#started();
+    this.#asked = true;
     const id = this.#nextId++;
     this.#calls.set(id, call);
     thread.ref();
@@ -114,12 +127,16 @@ export class SshThreadExecutor implements HostExecutor {
       why = `the SSH thread failed: ${error.message}`;
     });
     thread.once('exit', () => {
-      if (this.#thread === thread) this.#thread = undefined;
+      if (this.#thread === thread) {
+        this.#thread = undefined;
+        this.#asked = false;
+      }
       const lost = [...this.#calls.values()];
       this.#calls.clear();
       for (const call of lost) call.lost(why);
     });
     this.#thread = thread;
+    this.#asked = false;
     return thread;
   }
 }

@@ -71,6 +71,21 @@ describe('SshThreadExecutor against a real sshd fleet', () => {
     expect(await untilNone(() => fleet.processesMatching(1, `sleep ${seconds}`))).toEqual([]);
   });
 
+  it('can be started ahead and closed unused: then its thread ends', async () => {
+    // Prepare
+    const ahead = new SshThreadExecutor();
+    ahead.start();
+    const thread = threads.at(-1);
+    const exited = new Promise((resolve) => thread?.once('exit', resolve));
+
+    // Act
+    await ahead.close();
+
+    // Assess
+    expect(thread).not.toBe(threads[0]);
+    await exited;
+  });
+
   it('ends an execution whose thread died as failed, saying so, and starts a new thread for the next', async () => {
     // Prepare
     const seconds = uniqueSleepSeconds();
@@ -81,7 +96,7 @@ describe('SshThreadExecutor against a real sshd fleet', () => {
     );
 
     // Act
-    await threads.at(-1)?.terminate();
+    await threads[0]?.terminate();
     const lost = await running;
     const next = await ssh.run(execRequest(host, 'hostname'));
 
@@ -91,7 +106,7 @@ describe('SshThreadExecutor against a real sshd fleet', () => {
       'the SSH thread stopped while running on fleet-3: the command may have run, and how it ended is unknown',
     );
     expect(next).toMatchObject({ status: 'success', stdout: { text: 'fleet-3\n' } });
-    expect(threads).toHaveLength(2);
+    expect(threads).toHaveLength(3);
     // The dead thread could not stop its command (what the error warns of): this test does.
     for (const pid of await fleet.processesMatching(2, `sleep ${seconds}`)) process.kill(pid);
   });
