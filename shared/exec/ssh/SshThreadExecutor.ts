@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Host } from '../../inventory/Host.js';
+import { failedWithoutOutput } from '../failedWithoutOutput.js';
 import type { ExecutionRequest, ExecutionResult, HostExecutor } from '../HostExecutor.js';
 import type { SshExecutorOptions } from './SshExecutor.js';
 
@@ -158,16 +159,7 @@ function startSshThread(options: SshThreadOptions): Worker {
 
 /** An execution the thread did not report on: it may have run, and its end is unknown. */
 function lostResult(request: ExecutionRequest, why: string): ExecutionResult {
-  const empty = { text: '', droppedBytes: 0 };
-  return {
-    status: 'failed',
-    exitCode: null,
-    signal: null,
-    stdout: empty,
-    stderr: empty,
-    outputs: {},
-    error: `${why} while running on ${request.host.name}: the command may have run, and how it ended is unknown`,
-    startedAt: new Date().toISOString(),
-    durationMs: 0,
-  };
+  return failedWithoutOutput(
+    `${why} while running on ${request.host.name}: the command may have run, and how it ended is unknown`,
+  );
 }
