@@ -90,4 +90,58 @@ describe('a local run closes each host connection after its last task', () => {
       await runner.close();
     }
   });
+
+  it('keeps at most `idleConnections` hosts connected between their tasks, and reconnects the others for the next', async () => {
+    // Prepare: two tasks on every host, one connection kept between them.
+    const hosts = fleetHosts(fleet);
+    const names = hosts.map((h) => h.name);
+    const group = parseTaskGroupText(
+      [
+        'name: keep-one',
+        'tasks:',
+        '  - { name: first, type: exec, targets: [all], spec: { command: hostname } }',
+        '  - { name: second, type: exec, targets: [all], depends_on: [first], spec: { command: hostname } }',
+        '',
+      ].join('\n'),
+    );
+    const store = new RunStore({
+      client: dynamo.client,
+      tableName: 'runs',
+      cipher: new AesGcmCipher(randomBytes(32)),
+    });
+    const ssh = new RecordingSsh();
+    const logsBefore = await Promise.all(hosts.map((_, i) => fleetHostLog(fleet, i)));
+    const runner = localRunner({
+      store,
+      entry: { group, source: 'keep-one.yaml' },
+      hosts,
+      ssh,
+      tasksPerHost: new Map(names.map((name) => [name, 2] as const)),
+      idleConnections: 1,
+    });
+
+    try {
+      // Act
+      const { runId } = await startRun(runner.deps, { taskGroup: 'keep-one' });
+      const { status } = await runStateMachine(compileTaskGroup(group), runner.deps, runId);
+
+      // Assess: every host ran both tasks; between them, all but one were released…
+      expect(status).toBe('succeeded');
+      const ranAt = ssh.log.flatMap((line, i) => (line.startsWith('ran ') ? [i] : []));
+      const secondTaskFirstDone = ranAt[names.length] ?? ssh.log.length;
+      const betweenTasks = ssh.log.slice(0, secondTaskFirstDone).filter((l) => l.startsWith('released '));
+      expect(betweenTasks).toHaveLength(names.length - 1);
+      for (const name of names) expect(ssh.log.filter((l) => l === `ran ${name}`)).toHaveLength(2);
+      // …and those connected again: two logins on each released host, one on the host kept.
+      const logins = await Promise.all(
+        hosts.map(async (_, i) => {
+          const added = (await fleetHostLog(fleet, i)).slice(logsBefore[i]?.length ?? 0);
+          return added.match(/Accepted publickey/g)?.length ?? 0;
+        }),
+      );
+      expect(logins.sort()).toEqual([1, ...Array(names.length - 1).fill(2)]);
+    } finally {
+      await runner.close();
+    }
+  });
 });
