@@ -28,9 +28,24 @@ class RecordingSsh extends SshThreadExecutor {
   }
 }
 
+/** `first` on every host, then `second` on `secondTargets`. */
+function twoTasks(name: string, secondTargets: string) {
+  return parseTaskGroupText(
+    [
+      `name: ${name}`,
+      'tasks:',
+      '  - { name: first, type: exec, targets: [all], spec: { command: hostname } }',
+      `  - { name: second, type: exec, targets: ${secondTargets}, depends_on: [first], spec: { command: hostname } }`,
+      '',
+    ].join('\n'),
+  );
+}
+
 describe('a local run closes each host connection after its last task', () => {
   let fleet: Fleet;
   let dynamo: EmbeddedDynamo;
+  const runStore = () =>
+    new RunStore({ client: dynamo.client, tableName: 'runs', cipher: new AesGcmCipher(randomBytes(32)) });
 
   beforeAll(async () => {
     fleet = await startFleet({ count: 3, logLevel: 'DEBUG' });
@@ -47,20 +62,8 @@ describe('a local run closes each host connection after its last task', () => {
     // Prepare: `first` on every host, then `second` on the first host only.
     const hosts = fleetHosts(fleet);
     const [shared, ...onlyFirst] = hosts.map((h) => h.name);
-    const group = parseTaskGroupText(
-      [
-        'name: release',
-        'tasks:',
-        '  - { name: first, type: exec, targets: [all], spec: { command: hostname } }',
-        `  - { name: second, type: exec, targets: [${shared}], depends_on: [first], spec: { command: hostname } }`,
-        '',
-      ].join('\n'),
-    );
-    const store = new RunStore({
-      client: dynamo.client,
-      tableName: 'runs',
-      cipher: new AesGcmCipher(randomBytes(32)),
-    });
+    const group = twoTasks('release', `[${shared}]`);
+    const store = runStore();
     const ssh = new RecordingSsh();
     const runner = localRunner({
       store,
@@ -95,20 +98,8 @@ describe('a local run closes each host connection after its last task', () => {
     // Prepare: two tasks on every host, one connection kept between them.
     const hosts = fleetHosts(fleet);
     const names = hosts.map((h) => h.name);
-    const group = parseTaskGroupText(
-      [
-        'name: keep-one',
-        'tasks:',
-        '  - { name: first, type: exec, targets: [all], spec: { command: hostname } }',
-        '  - { name: second, type: exec, targets: [all], depends_on: [first], spec: { command: hostname } }',
-        '',
-      ].join('\n'),
-    );
-    const store = new RunStore({
-      client: dynamo.client,
-      tableName: 'runs',
-      cipher: new AesGcmCipher(randomBytes(32)),
-    });
+    const group = twoTasks('keep-one', '[all]');
+    const store = runStore();
     const ssh = new RecordingSsh();
     const logsBefore = await Promise.all(hosts.map((_, i) => fleetHostLog(fleet, i)));
     const runner = localRunner({
