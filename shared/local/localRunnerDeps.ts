@@ -98,7 +98,7 @@ function connectionKeeper(
         running.set(name, (running.get(name) ?? 1) - 1);
       }
     },
-    ...(ssh.connect ? { connect: (host: Host) => ssh.connect?.(host) ?? Promise.resolve() } : {}),
+    ...(ssh.connect ? { connect: ssh.connect.bind(ssh) } : {}),
     release: (host) => ssh.release(host),
     close: () => ssh.close(),
   };
